@@ -1,0 +1,82 @@
+//! The connection pool: built from [`PoolConfig`], instrumented, and inspected for readiness.
+
+use std::sync::Arc;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
+
+use crate::config::PoolConfig;
+use crate::telemetry::{self, Metrics};
+
+/// Opens the pool for `url` and installs the statement metrics on it.
+///
+/// SQLite files run in WAL mode with foreign keys on, so readers do not wait
+/// for the writer; an in-memory SQLite database keeps a single connection,
+/// since every connection to `:memory:` would be a database of its own.
+///
+/// # Errors
+/// The database error when the first connection cannot be opened.
+pub async fn connect(
+    url: &str,
+    pool: &PoolConfig,
+    metrics: Arc<Metrics>,
+) -> Result<DatabaseConnection, DbErr> {
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(if in_memory { 1 } else { pool.max_connections })
+        .min_connections(pool.min_connections.min(pool.max_connections))
+        .connect_timeout(pool.connect_timeout)
+        .acquire_timeout(pool.acquire_timeout)
+        .idle_timeout(pool.idle_timeout)
+        .max_lifetime(pool.max_lifetime)
+        // Statements are logged by our metric callback when slow, not one by one here.
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.foreign_keys(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(std::time::Duration::from_secs(5))
+        });
+    if in_memory {
+        // An idle timeout would drop the only connection, and the data with it.
+        options
+            .idle_timeout(None::<std::time::Duration>)
+            .max_lifetime(None::<std::time::Duration>);
+    }
+    let mut db = Database::connect(options).await?;
+    telemetry::instrument(&mut db, metrics);
+    Ok(db)
+}
+
+/// Connections of the pool right now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Open connections, idle or in use.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// The configured upper bound.
+    pub max: u32,
+}
+
+/// Reads the pool's counters (no I/O).
+#[must_use]
+pub fn pool_status(db: &DatabaseConnection) -> Option<PoolStatus> {
+    macro_rules! status {
+        ($pool:expr) => {{
+            let pool = $pool;
+            Some(PoolStatus {
+                size: pool.size(),
+                idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+                max: pool.options().get_max_connections(),
+            })
+        }};
+    }
+    match db.get_database_backend() {
+        DatabaseBackend::Postgres => status!(db.get_postgres_connection_pool()),
+        DatabaseBackend::MySql => status!(db.get_mysql_connection_pool()),
+        DatabaseBackend::Sqlite => status!(db.get_sqlite_connection_pool()),
+        _ => None,
+    }
+}

@@ -1,0 +1,13 @@
+//! Request and response types: what the API speaks, kept apart from the entities.
+//!
+//! Each resource has its family (`…Create`, `…Update`, `…Out`, list query).
+//! Requests reject unknown fields and carry `validator` rules; responses are
+//! built from service models and never carry a password hash.
+
+pub mod audit;
+pub mod auth;
+pub mod enums;
+mod rules;
+pub mod users;
+
+pub use rules::{double_option, validate_password, validate_username};

@@ -1,0 +1,230 @@
+//! Users, profiles and preferences.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use service::accounts::{Account, PreferenceChanges};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::{Validate, ValidationError};
+
+use super::double_option;
+use super::enums::{SortOrder, Theme, UserStatus};
+
+/// A user as the API shows it (never with a password hash).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UserOut {
+    /// User id (UUIDv7).
+    pub id: Uuid,
+    /// E-mail address, lower-case.
+    pub email: String,
+    /// Username.
+    pub username: String,
+    /// Display name.
+    pub full_name: Option<String>,
+    /// Short self-description.
+    pub bio: Option<String>,
+    /// Account status.
+    pub status: UserStatus,
+    /// Whether the user is an admin.
+    pub is_admin: bool,
+    /// The user's preferences.
+    pub preferences: PreferencesOut,
+    /// Registration time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When the account was deleted (soft delete), if it was.
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Raised by one on every change (optimistic locking).
+    pub version: i32,
+}
+
+/// A user's preferences.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PreferencesOut {
+    /// Colour theme.
+    pub theme: Theme,
+    /// IANA time zone name.
+    #[schema(example = "Europe/Paris")]
+    pub timezone: String,
+    /// Page size of lists when the request names none (1–100).
+    pub default_page_size: i32,
+    /// Default sort key of the todo list.
+    #[schema(example = "created_at")]
+    pub default_sort: String,
+    /// Whether to send notification e-mails.
+    pub email_notifications: bool,
+}
+
+impl From<Account> for UserOut {
+    fn from(Account { user, preferences }: Account) -> Self {
+        Self {
+            id: user.id,
+            email: user.email,
+            username: user.username,
+            full_name: user.full_name,
+            bio: user.bio,
+            status: user.status.into(),
+            is_admin: user.is_admin,
+            preferences: PreferencesOut {
+                theme: preferences.theme.into(),
+                timezone: preferences.timezone,
+                default_page_size: preferences.default_page_size,
+                default_sort: preferences.default_sort,
+                email_notifications: preferences.email_notifications,
+            },
+            created_at: user.created_at.to_utc(),
+            updated_at: user.updated_at.to_utc(),
+            deleted_at: user.deleted_at.map(|t| t.to_utc()),
+            version: user.version,
+        }
+    }
+}
+
+/// The todo sort keys a preference may name.
+pub const TODO_SORT_KEYS: &[&str] = &["created_at", "updated_at", "due_date", "priority", "title"];
+
+fn validate_timezone(tz: &str) -> Result<(), ValidationError> {
+    tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
+        ValidationError::new("timezone").with_message("must be an IANA time zone name".into())
+    })
+}
+
+fn validate_sort_key(key: &str) -> Result<(), ValidationError> {
+    if TODO_SORT_KEYS.contains(&key) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("sort_key")
+            .with_message(format!("must be one of {}", TODO_SORT_KEYS.join(", ")).into()))
+    }
+}
+
+/// Preference changes; absent keys keep their value.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PreferencesUpdate {
+    /// Colour theme.
+    pub theme: Option<Theme>,
+    /// IANA time zone name, e.g. `Europe/Paris`.
+    #[validate(custom(function = validate_timezone))]
+    pub timezone: Option<String>,
+    /// 1–100.
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[schema(minimum = 1, maximum = 100)]
+    pub default_page_size: Option<i32>,
+    /// One of `created_at`, `updated_at`, `due_date`, `priority`, `title`.
+    #[validate(custom(function = validate_sort_key))]
+    pub default_sort: Option<String>,
+    /// Whether to send notification e-mails.
+    pub email_notifications: Option<bool>,
+}
+
+impl From<PreferencesUpdate> for PreferenceChanges {
+    fn from(p: PreferencesUpdate) -> Self {
+        Self {
+            theme: p.theme.map(Into::into),
+            timezone: p.timezone,
+            default_page_size: p.default_page_size,
+            default_sort: p.default_sort,
+            email_notifications: p.email_notifications,
+        }
+    }
+}
+
+/// Changes to one's own profile: absent fields are kept, `null` clears
+/// `full_name` or `bio`, and `preferences` merge key by key.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserUpdateMe {
+    /// New username (unique, case-insensitively).
+    #[validate(custom(function = super::validate_username))]
+    pub username: Option<String>,
+    /// Display name (up to 100 characters); `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 100, message = "must be at most 100 characters"))]
+    #[schema(value_type = Option<String>, max_length = 100)]
+    pub full_name: Option<Option<String>>,
+    /// Short self-description (up to 2000 characters); `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(length(max = 2000, message = "must be at most 2000 characters"))]
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub bio: Option<Option<String>>,
+    /// Preference changes.
+    #[validate(nested)]
+    pub preferences: Option<PreferencesUpdate>,
+    /// The version the client last saw (`409` if stale).
+    pub version: Option<i32>,
+}
+
+/// The password that confirms deleting one's own account.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteAccountRequest {
+    /// The account's current password.
+    #[validate(length(min = 1, max = 128, message = "is required"))]
+    pub password: String,
+}
+
+/// An admin's change to a user.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdminUserUpdate {
+    /// New status; anything but `active` also ends the user's sessions.
+    pub status: Option<UserStatus>,
+    /// Grant or revoke the admin role.
+    pub is_admin: Option<bool>,
+    /// The version the client last saw (`409` if stale).
+    pub version: Option<i32>,
+}
+
+/// Sort keys of the user list.
+#[derive(Debug, Clone, Copy, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSortKey {
+    /// Registration time.
+    #[default]
+    CreatedAt,
+    /// E-mail address.
+    Email,
+    /// Username.
+    Username,
+}
+
+/// Filters and sort of the admin's user list.
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserListQuery {
+    /// Substring of e-mail, username or full name (any case).
+    #[validate(length(max = 200, message = "must be at most 200 characters"))]
+    pub search: Option<String>,
+    /// Only users with this status.
+    pub status: Option<UserStatus>,
+    /// Only admins (`true`) or only non-admins (`false`).
+    pub is_admin: Option<bool>,
+    /// Registered at or after (RFC 3339).
+    pub created_after: Option<DateTime<Utc>>,
+    /// Registered before (RFC 3339).
+    pub created_before: Option<DateTime<Utc>>,
+    /// Include soft-deleted users.
+    pub include_deleted: Option<bool>,
+    /// Sort key (default `created_at`).
+    pub sort_by: Option<UserSortKey>,
+    /// Sort direction (default `desc`).
+    pub sort_order: Option<SortOrder>,
+    /// 1-based page number.
+    #[validate(range(min = 1, message = "must be at least 1"))]
+    #[param(minimum = 1)]
+    pub page: Option<u64>,
+    /// Items per page, 1–100 (default 20).
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
+    pub size: Option<u64>,
+}
+
+/// `?permanent=true` on a delete.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeleteQuery {
+    /// Remove for good instead of a soft delete.
+    pub permanent: Option<bool>,
+}

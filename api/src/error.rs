@@ -1,0 +1,301 @@
+//! Every error answer is RFC 9457 problem details (`application/problem+json`).
+//!
+//! [`ApiError`] is the one error type handlers return. Service errors map to
+//! it in one place ([`From<ServiceError>`]); internal details are logged with
+//! the request id and never sent to the client.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use service::FieldErrors;
+use service::ServiceError;
+use service::error::is_unavailable;
+use utoipa::ToSchema;
+
+use crate::telemetry::current_request_id;
+
+/// The body of every error answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: `code` is the machine-readable kind.
+    #[schema(example = "about:blank")]
+    pub r#type: &'static str,
+    /// Short summary of the status.
+    #[schema(example = "Validation failed")]
+    pub title: &'static str,
+    /// The HTTP status code.
+    #[schema(example = 422)]
+    pub status: u16,
+    /// What went wrong, for a person.
+    #[schema(example = "title: must be between 1 and 200 characters")]
+    pub detail: String,
+    /// One of `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+    /// `precondition_failed`, `payload_too_large`, `validation_error`,
+    /// `rate_limited`, `unavailable`, `internal`.
+    #[schema(example = "validation_error")]
+    pub code: &'static str,
+    /// Messages per field, or per item index or id in bulk operations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<FieldErrors>,
+    /// The request's `X-Request-Id`, to quote when reporting a problem.
+    pub request_id: Option<String>,
+}
+
+/// The kinds of error the API answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 400
+    BadRequest,
+    /// 401
+    Unauthorized,
+    /// 403
+    Forbidden,
+    /// 404
+    NotFound,
+    /// 409
+    Conflict,
+    /// 412
+    PreconditionFailed,
+    /// 413
+    PayloadTooLarge,
+    /// 422
+    Validation,
+    /// 429
+    RateLimited,
+    /// 503
+    Unavailable,
+    /// 500
+    Internal,
+}
+
+impl ErrorKind {
+    /// The HTTP status of this kind.
+    #[must_use]
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The `code` member of the problem body.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad_request",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::PreconditionFailed => "precondition_failed",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Validation => "validation_error",
+            Self::RateLimited => "rate_limited",
+            Self::Unavailable => "unavailable",
+            Self::Internal => "internal",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::Validation => "Validation failed",
+            Self::Unavailable => "Service unavailable",
+            Self::RateLimited => "Too many requests",
+            _ => self.status().canonical_reason().unwrap_or("Error"),
+        }
+    }
+}
+
+/// An error answer: a kind, a message for the client, and optional field errors.
+#[derive(Debug)]
+pub struct ApiError {
+    kind: ErrorKind,
+    detail: String,
+    errors: Option<FieldErrors>,
+    retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// An error of `kind` with a message for the client.
+    #[must_use]
+    pub fn new(kind: ErrorKind, detail: impl Into<String>) -> Self {
+        Self {
+            kind,
+            detail: detail.into(),
+            errors: None,
+            retry_after: None,
+        }
+    }
+
+    /// `422` with messages per field; `detail` summarises them.
+    #[must_use]
+    pub fn validation(errors: FieldErrors) -> Self {
+        let detail = errors
+            .iter()
+            .map(|(field, messages)| format!("{field}: {}", messages.join(", ")))
+            .collect::<Vec<_>>()
+            .join("; ");
+        Self {
+            kind: ErrorKind::Validation,
+            detail,
+            errors: Some(errors),
+            retry_after: None,
+        }
+    }
+
+    /// `422` on one field.
+    #[must_use]
+    pub fn invalid_field(field: &str, message: impl Into<String>) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.insert(field.to_owned(), vec![message.into()]);
+        Self::validation(errors)
+    }
+
+    /// Adds field (or item) errors to any kind, e.g. a `404` naming missing ids.
+    #[must_use]
+    pub fn with_errors(mut self, errors: FieldErrors) -> Self {
+        self.errors = Some(errors);
+        self
+    }
+
+    /// `429` with the seconds to wait.
+    #[must_use]
+    pub fn rate_limited(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::new(
+                ErrorKind::RateLimited,
+                format!("too many attempts; retry in {retry_after} s"),
+            )
+        }
+    }
+
+    /// `404` for the named kind of resource.
+    #[must_use]
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrorKind::NotFound, format!("{what} not found"))
+    }
+
+    /// `500`; the cause is logged here and not shown to the client.
+    #[must_use]
+    pub fn internal(cause: &dyn fmt::Display) -> Self {
+        log::error!(
+            "internal error (request {}): {cause}",
+            current_request_id().as_deref().unwrap_or("-")
+        );
+        Self::new(ErrorKind::Internal, "an unexpected error occurred")
+    }
+
+    /// The kind of this error.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The problem body this error answers with.
+    #[must_use]
+    pub fn problem(&self) -> Problem {
+        Problem {
+            r#type: "about:blank",
+            title: self.kind.title(),
+            status: self.kind.status().as_u16(),
+            detail: self.detail.clone(),
+            code: self.kind.code(),
+            errors: self.errors.clone(),
+            request_id: current_request_id(),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.detail, self.kind.code())
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        ));
+        if let Some(seconds) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        res.json(self.problem())
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::NotFound { entity } => Self::not_found(entity),
+            ServiceError::Conflict { field, message } => {
+                let error = Self::new(ErrorKind::Conflict, message.clone());
+                match field {
+                    Some(field) => {
+                        let mut errors = FieldErrors::new();
+                        errors.insert(field.to_owned(), vec![message]);
+                        error.with_errors(errors)
+                    }
+                    None => error,
+                }
+            }
+            err @ ServiceError::StaleVersion { .. } => {
+                let mut errors = FieldErrors::new();
+                errors.insert("version".to_owned(), vec![err.to_string()]);
+                Self::new(ErrorKind::Conflict, err.to_string()).with_errors(errors)
+            }
+            err @ ServiceError::PreconditionFailed => {
+                Self::new(ErrorKind::PreconditionFailed, err.to_string())
+            }
+            ServiceError::Invalid(errors) => Self::validation(errors),
+            ServiceError::Unauthorized(message) => Self::new(ErrorKind::Unauthorized, message),
+            ServiceError::Forbidden(message) => Self::new(ErrorKind::Forbidden, message),
+            ServiceError::Database(db) => db.into(),
+            ServiceError::Internal(message) => Self::internal(&message),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        if is_unavailable(&err) {
+            log::warn!(
+                "database unavailable (request {}): {err}",
+                current_request_id().as_deref().unwrap_or("-")
+            );
+            Self::new(
+                ErrorKind::Unavailable,
+                "the database is unavailable; try again shortly",
+            )
+        } else if matches!(
+            err.sql_err(),
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+        ) {
+            Self::new(ErrorKind::Conflict, "a unique value is already taken")
+        } else {
+            Self::internal(&err)
+        }
+    }
+}
+
+/// Result type of handlers.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,21 @@
+//! HTTP server of the Todo service.
+//!
+//! Handlers turn HTTP into calls of the `service` crate and back: extractors
+//! parse and validate, [`error::ApiError`] maps every failure to problem+json,
+//! and [`telemetry`] counts each request's SQL statements. Build the whole app
+//! with [`startup::app`] (tests do, in-process) or run it with
+//! [`startup::Application`].
+
+pub mod auth;
+pub mod conditional;
+pub mod config;
+pub mod db;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod openapi;
+pub mod pagination;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod telemetry;

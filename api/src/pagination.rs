@@ -1,0 +1,179 @@
+//! Page-number pagination: the query parameters and the answer envelope with links.
+
+use actix_web::HttpRequest;
+use serde::{Deserialize, Serialize};
+use service::paging::{PageRequest, Paged};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+/// The largest page size.
+pub const MAX_PAGE_SIZE: u64 = 100;
+/// The page size when the request names none (and no preference applies).
+pub const DEFAULT_PAGE_SIZE: u64 = 20;
+
+/// `page` and `size` query parameters.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Validate, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// 1-based page number (default 1).
+    #[validate(range(min = 1, message = "must be at least 1"))]
+    #[param(minimum = 1)]
+    pub page: Option<u64>,
+    /// Items per page, 1–100 (default 20).
+    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[param(minimum = 1, maximum = 100)]
+    pub size: Option<u64>,
+}
+
+impl PageParams {
+    /// The page to fetch, with `default_size` when the request names none.
+    #[must_use]
+    pub fn request(self, default_size: u64) -> PageRequest {
+        PageRequest {
+            page: self.page.unwrap_or(1).max(1),
+            size: self.size.unwrap_or(default_size).clamp(1, MAX_PAGE_SIZE),
+        }
+    }
+}
+
+/// Navigation links of a page; each keeps the request's other query parameters.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PageLinks {
+    /// This page.
+    #[serde(rename = "self")]
+    pub self_: String,
+    /// The next page, if any.
+    pub next: Option<String>,
+    /// The previous page, if any.
+    pub prev: Option<String>,
+    /// The first page.
+    pub first: String,
+    /// The last page.
+    pub last: String,
+}
+
+/// A page of items with totals and links.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    /// The items of this page (empty past the last page).
+    pub items: Vec<T>,
+    /// Items on all pages.
+    pub total: u64,
+    /// This page's number (1-based).
+    pub page: u64,
+    /// Items per page.
+    pub size: u64,
+    /// Number of pages (0 when there are no items).
+    pub pages: u64,
+    /// Whether a next page exists.
+    pub has_next: bool,
+    /// Whether a previous page exists.
+    pub has_prev: bool,
+    /// Navigation links.
+    pub links: PageLinks,
+}
+
+impl<T> Page<T> {
+    /// Builds the envelope for `paged`, mapping each row with `map` and
+    /// linking to neighbours of the request's URL.
+    pub fn new<R>(
+        req: &HttpRequest,
+        request: PageRequest,
+        paged: Paged<R>,
+        map: impl FnMut(R) -> T,
+    ) -> Self {
+        let pages = paged.total.div_ceil(request.size);
+        let link = |page: u64| page_link(req, page, request.size);
+        Self {
+            items: paged.items.into_iter().map(map).collect(),
+            total: paged.total,
+            page: request.page,
+            size: request.size,
+            pages,
+            has_next: request.page < pages,
+            has_prev: request.page > 1,
+            links: PageLinks {
+                self_: link(request.page),
+                next: (request.page < pages).then(|| link(request.page + 1)),
+                prev: (request.page > 1).then(|| link((request.page - 1).min(pages.max(1)))),
+                first: link(1),
+                last: link(pages.max(1)),
+            },
+        }
+    }
+}
+
+/// The request's path and query with `page` and `size` replaced.
+#[must_use]
+pub fn page_link(req: &HttpRequest, page: u64, size: u64) -> String {
+    with_params(
+        req,
+        &[("page", page.to_string()), ("size", size.to_string())],
+        &["cursor"],
+    )
+}
+
+/// The request's path and query with `set` replacing (or adding) parameters
+/// and `remove` dropped; other parameters keep their order.
+#[must_use]
+pub fn with_params(req: &HttpRequest, set: &[(&str, String)], remove: &[&str]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (key, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if set.iter().any(|(k, _)| *k == key) || remove.contains(&key.as_ref()) {
+            continue;
+        }
+        out.append_pair(&key, &value);
+    }
+    for (key, value) in set {
+        out.append_pair(key, value);
+    }
+    format!("{}?{}", req.path(), out.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::test::TestRequest;
+
+    use super::*;
+
+    #[test]
+    fn links_keep_other_parameters_and_stop_at_the_ends() {
+        let req = TestRequest::get()
+            .uri("/api/v1/users?status=active&page=2&size=10&search=a%20b")
+            .to_http_request();
+        let paged = Paged {
+            items: vec![1, 2, 3],
+            total: 25,
+        };
+        let page = Page::new(&req, PageRequest { page: 2, size: 10 }, paged, |x| x);
+        assert_eq!(page.pages, 3);
+        assert!(page.has_next && page.has_prev);
+        assert_eq!(
+            page.links.next.as_deref(),
+            Some("/api/v1/users?status=active&search=a+b&page=3&size=10")
+        );
+        assert_eq!(
+            page.links.first,
+            "/api/v1/users?status=active&search=a+b&page=1&size=10"
+        );
+        assert_eq!(
+            page.links.last,
+            "/api/v1/users?status=active&search=a+b&page=3&size=10"
+        );
+
+        let empty = Page::new(
+            &req,
+            PageRequest { page: 1, size: 10 },
+            Paged::<i32> {
+                items: vec![],
+                total: 0,
+            },
+            |x| x,
+        );
+        assert_eq!(
+            (empty.pages, empty.has_next, empty.has_prev),
+            (0, false, false)
+        );
+        assert_eq!(empty.links.next, None);
+    }
+}

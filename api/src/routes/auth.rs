@@ -1,0 +1,268 @@
+//! `/auth`: registration, login, token refresh, logout, password change, sessions.
+
+use actix_web::{HttpResponse, delete, get, post, web};
+use service::accounts::{self, NewAccount};
+use service::{passwords, sessions};
+use uuid::Uuid;
+
+use crate::auth::{AuthAttempt, AuthUser, Client};
+use crate::dto::auth::{
+    ChangePasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, SessionOut, TokenPair,
+};
+use crate::dto::users::UserOut;
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::ValidJson;
+use crate::routes::responses::PROBLEM;
+use crate::state::AppState;
+
+/// Runs CPU-heavy password work on the blocking pool, off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> ApiResult<T> {
+    web::block(f).await.map_err(|e| ApiError::internal(&e))
+}
+
+fn token_pair(
+    state: &AppState,
+    user: &entity::user::Model,
+    issued: sessions::Issued,
+) -> ApiResult<TokenPair> {
+    Ok(TokenPair {
+        access_token: state.jwt.issue(user.id, issued.session.id, user.is_admin)?,
+        refresh_token: issued.refresh_token,
+        token_type: "Bearer",
+        expires_in: state.jwt.ttl().as_secs(),
+    })
+}
+
+/// Creates an account.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "The new account", body = UserOut),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "E-mail or username taken", body = Problem, content_type = PROBLEM),
+        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many attempts from this IP", body = Problem, content_type = PROBLEM),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/auth/register")]
+pub async fn register(
+    state: web::Data<AppState>,
+    _: AuthAttempt,
+    client: Client,
+    ValidJson(body): ValidJson<RegisterRequest>,
+) -> ApiResult<HttpResponse> {
+    let cost = state.config.bcrypt_cost;
+    let password = body.password;
+    let password_hash = blocking(move || passwords::hash(&password, cost)).await??;
+    let account = accounts::register(
+        &state.db,
+        NewAccount {
+            email: body.email,
+            username: body.username,
+            password_hash,
+            full_name: body.full_name,
+            is_admin: false,
+        },
+        &client.0,
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(UserOut::from(account)))
+}
+
+/// Exchanges credentials (e-mail or username, and password) for a token pair.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in", body = TokenPair),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Wrong credentials, or an inactive or deleted account", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "The account is suspended", body = Problem, content_type = PROBLEM),
+        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many attempts from this IP", body = Problem, content_type = PROBLEM),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    _: AuthAttempt,
+    client: Client,
+    ValidJson(body): ValidJson<LoginRequest>,
+) -> ApiResult<web::Json<TokenPair>> {
+    let candidate = accounts::find_for_login(&state.db, &body.email).await?;
+    // Unknown accounts are checked against a dummy hash of the same cost, so
+    // both failures take the same time.
+    let hash = candidate
+        .as_ref()
+        .map_or_else(|| state.dummy_hash.to_string(), |u| u.password_hash.clone());
+    let password = body.password;
+    let matches = blocking(move || passwords::verify(&password, &hash)).await?;
+    let (user, issued) = accounts::complete_login(
+        &state.db,
+        candidate,
+        matches,
+        state.refresh_ttl(),
+        &client.0,
+    )
+    .await?;
+    Ok(web::Json(token_pair(&state, &user, issued)?))
+}
+
+/// Exchanges a refresh token for a new pair; the presented token is revoked.
+/// Presenting an already-used token revokes every session of its login chain.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "A new token pair", body = TokenPair),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Unknown, expired, revoked or reused token, or the account is not active", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/auth/refresh")]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    client: Client,
+    ValidJson(body): ValidJson<RefreshRequest>,
+) -> ApiResult<web::Json<TokenPair>> {
+    let (user, issued) = sessions::rotate(
+        &state.db,
+        &body.refresh_token,
+        state.refresh_ttl(),
+        &client.0,
+    )
+    .await?;
+    Ok(web::Json(token_pair(&state, &user, issued)?))
+}
+
+/// Revokes the session of a refresh token. Idempotent: an unknown or revoked
+/// token also answers `204`.
+#[utoipa::path(
+    tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 204, description = "The session is revoked"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/auth/logout")]
+pub async fn logout(
+    state: web::Data<AppState>,
+    client: Client,
+    ValidJson(body): ValidJson<RefreshRequest>,
+) -> ApiResult<HttpResponse> {
+    sessions::logout(&state.db, &body.refresh_token, &client.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Changes the caller's password; every other session is revoked.
+#[utoipa::path(
+    tag = "auth",
+    request_body = ChangePasswordRequest,
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "Changed; other sessions revoked"),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
+        (status = 422, description = "Invalid fields, or a wrong `current_password`", body = Problem, content_type = PROBLEM),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[post("/auth/change-password")]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    client: Client,
+    ValidJson(body): ValidJson<ChangePasswordRequest>,
+) -> ApiResult<HttpResponse> {
+    let account = accounts::get_active(&state.db, auth.id).await?;
+    let cost = state.config.bcrypt_cost;
+    let current_hash = account.user.password_hash;
+    let (current, new) = (body.current_password, body.new_password);
+    let new_hash = blocking(move || {
+        if passwords::verify(&current, &current_hash) {
+            passwords::hash(&new, cost).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
+    .await??
+    .ok_or_else(|| ApiError::invalid_field("current_password", "is not the current password"))?;
+    accounts::change_password(&state.db, auth.id, new_hash, auth.session_id, &client.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The caller's live sessions (active refresh tokens), newest first.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "Live sessions", body = [SessionOut]),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/auth/sessions")]
+pub async fn list_sessions(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> ApiResult<web::Json<Vec<SessionOut>>> {
+    let list = sessions::list_active(&state.db, auth.id).await?;
+    Ok(web::Json(
+        list.into_iter()
+            .map(|s| SessionOut::new(s, auth.session_id))
+            .collect(),
+    ))
+}
+
+/// Revokes one of the caller's sessions.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer_auth" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
+        (status = 404, description = "No such live session of the caller", body = Problem, content_type = PROBLEM),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[delete("/auth/sessions/{id}")]
+pub async fn revoke_session(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+    id: web::Path<Uuid>,
+) -> ApiResult<HttpResponse> {
+    sessions::revoke(&state.db, auth.id, id.into_inner()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes every session of the caller, this one included.
+#[utoipa::path(
+    tag = "auth",
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 204, description = "All revoked"),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[delete("/auth/sessions")]
+pub async fn revoke_all_sessions(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> ApiResult<HttpResponse> {
+    sessions::revoke_all(&state.db, auth.id, None).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,178 @@
+//! Liveness, readiness, metrics and the API documentation.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::pool_status;
+use crate::error::{ApiError, ErrorKind};
+use crate::state::AppState;
+
+/// Liveness answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// Always `ok` while the process serves.
+    #[schema(example = "ok")]
+    pub status: &'static str,
+}
+
+/// Readiness answer: whether this instance can serve requests that need the database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    /// `ok`, or `unavailable` (database unreachable or migrations pending).
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    /// The database as seen from this instance.
+    pub database: DatabaseStatus,
+    /// Schema state; absent when the database cannot be read.
+    pub migrations: Option<MigrationCounts>,
+}
+
+/// Reachability and pool of the database.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatabaseStatus {
+    /// Whether a ping succeeded.
+    pub connected: bool,
+    /// Round trip of the ping in milliseconds (absent when it failed).
+    pub latency_ms: Option<f64>,
+    /// Connection pool counters.
+    pub pool: PoolCounts,
+}
+
+/// Connection pool counters.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoolCounts {
+    /// Open connections.
+    pub size: u32,
+    /// Open connections not in use.
+    pub idle: u32,
+    /// Upper bound.
+    pub max: u32,
+}
+
+/// How many migrations are applied and pending.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MigrationCounts {
+    /// Applied migrations.
+    pub applied: usize,
+    /// Migrations not yet applied (the instance is not ready while any are).
+    pub pending: usize,
+    /// Names of the pending migrations, in the order they would run.
+    pub pending_names: Vec<String>,
+}
+
+/// The process is alive. Touches no database.
+#[utoipa::path(
+    tag = "system",
+    responses((status = 200, description = "The process serves", body = Health))
+)]
+#[get("/health")]
+pub async fn health() -> web::Json<Health> {
+    web::Json(Health { status: "ok" })
+}
+
+/// The instance is ready: the database answers and the schema is current.
+#[utoipa::path(
+    tag = "system",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "Database unreachable or migrations pending: a problem whose extra members `database` and `migrations` hold the readiness details",
+         body = crate::error::Problem, content_type = "application/problem+json"),
+    )
+)]
+#[get("/health/ready")]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    let ping = service::system::ping(&state.db).await;
+    let migrations = match &ping {
+        Ok(_) => service::system::migration_state(&state.db).await.ok(),
+        Err(_) => None,
+    };
+    let pool = pool_status(&state.db).map_or(
+        PoolCounts {
+            size: 0,
+            idle: 0,
+            max: 0,
+        },
+        |p| PoolCounts {
+            size: p.size,
+            idle: p.idle,
+            max: p.max,
+        },
+    );
+    let migrations = migrations.map(|m| MigrationCounts {
+        applied: m.applied.len(),
+        pending: m.pending.len(),
+        pending_names: m.pending,
+    });
+    let connected = ping.is_ok() && migrations.is_some();
+    let is_ready = connected && migrations.as_ref().is_some_and(|m| m.pending == 0);
+    let readiness = Readiness {
+        status: if is_ready { "ok" } else { "unavailable" },
+        database: DatabaseStatus {
+            connected,
+            latency_ms: ping.ok().map(|d| (d.as_secs_f64() * 1e5).round() / 100.0),
+            pool,
+        },
+        migrations,
+    };
+    if is_ready {
+        return HttpResponse::Ok().json(readiness);
+    }
+    let detail = if connected {
+        "migrations are pending"
+    } else {
+        "the database is unreachable"
+    };
+    let mut problem = serde_json::to_value(ApiError::new(ErrorKind::Unavailable, detail).problem())
+        .unwrap_or_default();
+    if let (Some(object), Ok(serde_json::Value::Object(details))) =
+        (problem.as_object_mut(), serde_json::to_value(&readiness))
+    {
+        for key in ["database", "migrations"] {
+            if let Some(value) = details.get(key) {
+                object.insert(key.to_owned(), value.clone());
+            }
+        }
+    }
+    HttpResponse::ServiceUnavailable()
+        .content_type("application/problem+json")
+        .json(problem)
+}
+
+/// Prometheus metrics in the text exposition format.
+#[utoipa::path(
+    tag = "system",
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+)]
+#[get("/metrics")]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.metrics.render(pool_status(&state.db)))
+}
+
+/// The interactive documentation lives at `/docs/`; this sends browsers there.
+#[utoipa::path(
+    tag = "system",
+    responses(
+        (status = 200, description = "The documentation page (after the redirect)", body = String, content_type = "text/html"),
+        (status = 308, description = "Redirect to `/docs/`"),
+    )
+)]
+#[get("/docs")]
+pub async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
+}
+
+/// The OpenAPI 3.1 document of this API.
+#[utoipa::path(
+    tag = "system",
+    responses((status = 200, description = "The OpenAPI document", body = Object))
+)]
+#[get("/api-docs/openapi.json")]
+pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(doc.get_ref())
+}

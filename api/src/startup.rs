@@ -1,0 +1,247 @@
+//! Building and running the server: pool, migrations, app factory, HTTP listener.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_cors::Cors;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::{self, from_fn};
+use actix_web::{App, HttpServer, web};
+use migration::{Migrator, MigratorTrait};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::{AuthRateLimiter, JwtKeys};
+use crate::config::{Config, redact_url};
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::telemetry::{self, Metrics};
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// The database could not be reached or migrated.
+    #[error("database {url}: {source}")]
+    Database {
+        /// The database URL, password redacted.
+        url: String,
+        /// The driver's error.
+        #[source]
+        source: sea_orm::DbErr,
+    },
+    /// Migrations are pending and `AUTO_MIGRATE` is off.
+    #[error(
+        "{count} migration(s) pending ({names}) and AUTO_MIGRATE=false: run `cargo run -p migration -- up` \
+         (or `migration up` with the same DATABASE_URL), or start with AUTO_MIGRATE=true"
+    )]
+    PendingMigrations {
+        /// How many.
+        count: usize,
+        /// Their names.
+        names: String,
+    },
+    /// Something that should not fail did.
+    #[error("{0}")]
+    Internal(String),
+    /// The listener could not be bound.
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        /// `host:port`.
+        address: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Opens the pool and brings the schema up to date (or refuses to start).
+///
+/// # Errors
+/// [`StartupError::Database`] when the database cannot be reached or a
+/// migration fails; [`StartupError::PendingMigrations`] when migrations are
+/// pending and `AUTO_MIGRATE` is false.
+pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
+    let metrics = Arc::new(Metrics::new(config.slow_query));
+    let database_error = |source| StartupError::Database {
+        url: redact_url(&config.database_url),
+        source,
+    };
+    let db = crate::db::connect(&config.database_url, &config.db, metrics.clone())
+        .await
+        .map_err(database_error)?;
+    let pending = Migrator::get_pending_migrations(&db)
+        .await
+        .map_err(database_error)?;
+    if !pending.is_empty() {
+        if !config.auto_migrate {
+            return Err(StartupError::PendingMigrations {
+                count: pending.len(),
+                names: pending
+                    .iter()
+                    .map(|m| m.name().to_owned())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+        log::info!("applying {} pending migration(s)", pending.len());
+        Migrator::up(&db, None).await.map_err(database_error)?;
+    }
+    let cost = config.bcrypt_cost;
+    let dummy_hash = tokio::task::spawn_blocking(move || service::passwords::dummy_hash(cost))
+        .await
+        .map_err(|e| StartupError::Internal(e.to_string()))?
+        .map_err(|e| StartupError::Internal(e.to_string()))?;
+    Ok(AppState {
+        db,
+        jwt: Arc::new(JwtKeys::new(
+            config.jwt_secret.as_bytes(),
+            config.access_token_ttl,
+        )),
+        auth_limiter: AuthRateLimiter::new(config.auth_rate_limit_per_minute),
+        dummy_hash: dummy_hash.into(),
+        config: Arc::new(config),
+        metrics,
+    })
+}
+
+/// The application: routes, middleware and shared state. Used by the server
+/// and, in-process, by the tests.
+pub fn app(
+    state: AppState,
+    openapi: web::Data<utoipa::openapi::OpenApi>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let cors = cors(&state.config.cors_allowed_origins);
+    App::new()
+        .app_data(web::Data::new(state.clone()))
+        .app_data(web::Data::from(state.metrics.clone()))
+        .app_data(openapi)
+        .configure(crate::extract::configure)
+        .into_utoipa_app()
+        .configure(crate::routes::configure)
+        .into_app()
+        .service(
+            SwaggerUi::new("/docs/{_:.*}")
+                .config(utoipa_swagger_ui::Config::new(["/api-docs/openapi.json"])),
+        )
+        .default_service(web::to(|| async {
+            Err::<actix_web::HttpResponse, _>(ApiError::not_found("route"))
+        }))
+        .wrap(cors)
+        .wrap(middleware::Logger::new(
+            r#"%a "%r" %s %b %Dms %{x-request-id}o"#,
+        ))
+        // Outermost: everything inside runs in the request's context.
+        .wrap(from_fn(telemetry::observe))
+}
+
+fn cors(origins: &[String]) -> Cors {
+    let cors = Cors::default()
+        .allowed_methods([
+            Method::GET,
+            Method::POST,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            telemetry::REQUEST_ID,
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            telemetry::REQUEST_ID,
+            header::HeaderName::from_static("server-timing"),
+        ])
+        .max_age(3600);
+    if origins.iter().any(|o| o == "*") {
+        return cors.allow_any_origin();
+    }
+    origins
+        .iter()
+        .fold(cors, |cors, origin| cors.allowed_origin(origin))
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    server: Server,
+    port: u16,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Prepares the state, binds `HOST:PORT` (port 0 picks a free one) and builds the server.
+    ///
+    /// # Errors
+    /// Any [`StartupError`].
+    pub async fn build(config: Config) -> Result<Self, StartupError> {
+        let address = config.bind_address();
+        let state = prepare(config).await?;
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        Self::serve(state, listener, None).map_err(|source| StartupError::Bind { address, source })
+    }
+
+    /// Builds the server on an already bound listener, with `workers` worker
+    /// threads (default: one per core).
+    ///
+    /// # Errors
+    /// The I/O error when the listener cannot be used.
+    pub fn serve(
+        state: AppState,
+        listener: TcpListener,
+        workers: Option<usize>,
+    ) -> std::io::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let openapi = web::Data::new(crate::openapi::document());
+        let mut server = HttpServer::new(move || app(state.clone(), openapi.clone()));
+        if let Some(workers) = workers {
+            server = server.workers(workers);
+        }
+        let server = server.listen(listener)?.shutdown_timeout(10).run();
+        Ok(Self { server, port })
+    }
+
+    /// A handle to stop the server.
+    #[must_use]
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
+    /// The port the server listens on.
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT/SIGTERM, then finishes in-flight requests and stops.
+    ///
+    /// # Errors
+    /// The server's I/O error.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

@@ -1,0 +1,35 @@
+//! What every handler can reach: the pool, the configuration and the metrics.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::{AuthRateLimiter, JwtKeys};
+use crate::config::Config;
+use crate::telemetry::Metrics;
+
+/// Shared application state, cloned cheaply into each worker.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The instrumented connection pool.
+    pub db: DatabaseConnection,
+    /// The configuration the server started with.
+    pub config: Arc<Config>,
+    /// Process-wide metrics.
+    pub metrics: Arc<Metrics>,
+    /// Access-token keys.
+    pub jwt: Arc<JwtKeys>,
+    /// A bcrypt hash to verify unknown logins against (same cost, same time).
+    pub dummy_hash: Arc<str>,
+    /// Per-IP limiter of login and register attempts (`None`: no limit).
+    pub auth_limiter: Option<Arc<AuthRateLimiter>>,
+}
+
+impl AppState {
+    /// Lifetime of refresh tokens.
+    #[must_use]
+    pub fn refresh_ttl(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.config.refresh_token_ttl)
+            .unwrap_or_else(|_| chrono::Duration::days(30))
+    }
+}

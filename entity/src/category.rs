@@ -1,0 +1,50 @@
+//! `categories`: a user's todo categories (a todo has at most one).
+
+use sea_orm::entity::prelude::*;
+
+/// A category owned by one user.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "categories")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub user_id: Uuid,
+    /// The name as the user typed it.
+    pub name: String,
+    /// `name` trimmed and lower-cased by the service: unique per user, so
+    /// "Work" and "work " are the same category.
+    pub name_key: String,
+    /// Free-form colour, e.g. `#3b82f6`.
+    pub color: Option<String>,
+    /// Optimistic-locking counter: starts at 1, +1 on every update.
+    pub version: i32,
+    pub created_at: DateTimeWithTimeZone,
+    pub updated_at: DateTimeWithTimeZone,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::user::Entity",
+        from = "Column::UserId",
+        to = "super::user::Column::Id",
+        on_delete = "Cascade"
+    )]
+    User,
+    #[sea_orm(has_many = "super::todo::Entity")]
+    Todo,
+}
+
+impl Related<super::user::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::User.def()
+    }
+}
+
+impl Related<super::todo::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Todo.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,12 @@
+//! The entities under short names: `use entity::prelude::*;` brings `User`,
+//! `Todo`, `Tag`, … (each an `Entity`) into scope.
+
+pub use super::audit_log::Entity as AuditLog;
+pub use super::category::Entity as Category;
+pub use super::session::Entity as Session;
+pub use super::tag::Entity as Tag;
+pub use super::todo::Entity as Todo;
+pub use super::todo_history::Entity as TodoHistory;
+pub use super::todo_tag::Entity as TodoTag;
+pub use super::user::Entity as User;
+pub use super::user_preferences::Entity as UserPreferences;

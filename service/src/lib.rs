@@ -1,0 +1,23 @@
+//! Business rules of the Todo service, over SeaORM.
+//!
+//! This crate knows nothing of HTTP: every function takes a connection (or a
+//! transaction), the acting user's id where it matters, and plain input
+//! structs, and returns entity models or a [`ServiceError`]. Ownership, soft
+//! delete, version checks, status history and all-or-nothing bulk writes live
+//! here, so they hold whichever route (or test) calls them.
+
+pub mod accounts;
+pub mod audit;
+pub mod clock;
+pub mod context;
+pub mod error;
+pub mod paging;
+pub mod passwords;
+pub mod search;
+pub mod sessions;
+pub mod system;
+pub mod users;
+pub mod version;
+
+pub use context::ClientMeta;
+pub use error::{FieldErrors, ServiceError, ServiceResult};

@@ -1,0 +1,92 @@
+//! The OpenAPI document and the interactive documentation.
+
+use std::collections::BTreeSet;
+
+use actix_web::http::Method;
+use serde_json::Value;
+use tests::TestApp;
+
+/// Every route of the HTTP contract that exists so far, as `METHOD /path`.
+/// A route added to the server must be added here, and to the document.
+const CONTRACT: &[&str] = &[
+    "GET /health",
+    "GET /health/ready",
+    "GET /metrics",
+    "GET /api-docs/openapi.json",
+    "GET /docs",
+];
+
+fn documented_operations(doc: &Value) -> BTreeSet<String> {
+    let mut ops = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                ops.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    ops
+}
+
+#[actix_web::test]
+async fn the_openapi_document_is_3_1_and_lists_every_route_of_the_contract() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api-docs/openapi.json").await;
+    res.assert_status(200);
+    let doc = res.json();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let documented = documented_operations(&doc);
+    for op in CONTRACT {
+        assert!(
+            documented.contains(*op),
+            "{op} is missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}
+
+#[actix_web::test]
+async fn every_documented_route_is_served() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api-docs/openapi.json").await.json();
+    for op in documented_operations(&doc) {
+        let (method, path) = op.split_once(' ').unwrap();
+        // Fill path parameters with a well-formed id that names nothing.
+        let path = path
+            .split('/')
+            .map(|seg| {
+                if seg.starts_with('{') {
+                    "0193a000-0000-7000-8000-000000000000"
+                } else {
+                    seg
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("/");
+        let req = app.request(Method::from_bytes(method.as_bytes()).unwrap(), &path);
+        let res = app.send(req, None).await;
+        let unrouted = res.status == 404 && res.json()["detail"] == "route not found";
+        assert!(!unrouted, "{op} is documented but not served");
+    }
+}
+
+#[actix_web::test]
+async fn the_docs_page_is_served_from_the_binary() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/docs").await;
+    res.assert_status(308);
+    assert_eq!(res.header("location").as_deref(), Some("/docs/"));
+    let page = app.get("/docs/").await;
+    page.assert_status(200);
+    assert!(page.text().contains("swagger"), "{}", page.text());
+    let init = app.get("/docs/swagger-initializer.js").await;
+    init.assert_status(200);
+    assert!(init.text().contains("/api-docs/openapi.json"));
+    app.get("/docs/swagger-ui-bundle.js")
+        .await
+        .assert_status(200);
+}

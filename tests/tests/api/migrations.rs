@@ -1,0 +1,235 @@
+//! Migrations go up, come down one step at a time and go up again on a
+//! database holding rows, on whichever engine the suite runs against; the
+//! data migration seeds exactly the missing preference rows and removes
+//! exactly those again.
+
+use migration::{Migrator, MigratorTrait, SchemaManager};
+use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Statement};
+use sea_orm_migration::MigrationStatus;
+
+use crate::schema::rows::{Everything, a_user, custom_preferences, insert, now};
+use entity::user_preferences;
+use tests::TestDb;
+
+/// Every migration, oldest first, with the tables it creates.
+const STEPS: [(&str, &[&str]); 10] = [
+    ("m20261123_000001_create_users", &["users"]),
+    (
+        "m20261123_000002_create_user_preferences",
+        &["user_preferences"],
+    ),
+    ("m20261123_000003_create_sessions", &["sessions"]),
+    ("m20261123_000004_create_categories", &["categories"]),
+    ("m20261123_000005_create_tags", &["tags"]),
+    ("m20261123_000006_create_todos", &["todos"]),
+    ("m20261123_000007_create_todo_tags", &["todo_tags"]),
+    ("m20261123_000008_create_todo_history", &["todo_history"]),
+    ("m20261123_000009_create_audit_logs", &["audit_logs"]),
+    ("m20261123_000010_seed_missing_user_preferences", &[]),
+];
+
+#[tokio::test]
+async fn each_down_drops_only_its_own_tables_and_up_again_restores_the_schema() {
+    let test = TestDb::fresh().await;
+    let db = &test.db;
+    Migrator::up(db, None).await.expect("up");
+    // One row in every table. The preferences are customised, so the data
+    // migration's `down` (which removes untouched default rows) keeps them.
+    Everything::insert(db, "alice").await;
+
+    for step in (0..STEPS.len()).rev() {
+        Migrator::down(db, Some(1)).await.expect("down one step");
+        let (name, made) = STEPS[step];
+
+        assert_eq!(
+            applied(db).await,
+            names(&STEPS[..step]),
+            "after undoing {name}"
+        );
+        for table in made {
+            assert!(!has_table(db, table).await, "{name} down left {table}");
+        }
+        for (_, earlier) in &STEPS[..step] {
+            for table in *earlier {
+                assert!(has_table(db, table).await, "{name} down dropped {table}");
+                assert_eq!(
+                    count(db, table).await,
+                    1,
+                    "{name} down changed rows of {table}"
+                );
+            }
+        }
+    }
+
+    // Midway: the first three applied, in order, the rest pending.
+    Migrator::up(db, Some(3)).await.expect("up three steps");
+    assert_status(db, 3).await;
+    assert!(has_table(db, "sessions").await);
+    assert!(!has_table(db, "categories").await);
+
+    Migrator::up(db, None).await.expect("up the rest");
+    assert_status(db, STEPS.len()).await;
+    for (_, made) in STEPS {
+        for table in made {
+            assert!(has_table(db, table).await, "{table} is back");
+            assert_eq!(count(db, table).await, 0, "{table} is back empty");
+        }
+    }
+    // And the schema works again, relations and all.
+    Everything::insert(db, "bob").await;
+}
+
+#[tokio::test]
+async fn a_fresh_database_has_every_migration_pending() {
+    let test = TestDb::fresh().await;
+
+    assert_status(&test.db, 0).await;
+}
+
+#[tokio::test]
+async fn the_seed_migration_gives_every_user_without_preferences_the_defaults() {
+    let test = TestDb::fresh().await;
+    let db = &test.db;
+    Migrator::up(db, Some(9))
+        .await
+        .expect("up to the seed migration");
+    let alice = insert(db, a_user("alice")).await.expect("alice");
+    let bob = insert(db, a_user("bob")).await.expect("bob");
+    let carol = insert(db, a_user("carol")).await.expect("carol");
+    let customised = insert(db, custom_preferences(&carol))
+        .await
+        .expect("carol's");
+
+    Migrator::up(db, None)
+        .await
+        .expect("run the seed migration");
+
+    let rows = all_preferences(db).await;
+    assert_eq!(rows.len(), 3, "one row per user: {rows:?}");
+    for user in [&alice, &bob] {
+        let row = rows
+            .iter()
+            .find(|row| row.user_id == user.id)
+            .unwrap_or_else(|| panic!("{} got preferences", user.username));
+        assert_eq!(row.updated_at, row.created_at);
+        assert_eq!(
+            *row,
+            user_preferences::Model::defaults_for(user.id, row.created_at)
+        );
+    }
+    assert!(rows.contains(&customised), "carol's own row is untouched");
+}
+
+#[tokio::test]
+async fn undoing_the_seed_migration_removes_exactly_the_rows_it_seeded() {
+    let test = TestDb::fresh().await;
+    let db = &test.db;
+    Migrator::up(db, Some(9))
+        .await
+        .expect("up to the seed migration");
+    insert(db, a_user("alice")).await.expect("alice");
+    let carol = insert(db, a_user("carol")).await.expect("carol");
+    let dave = insert(db, a_user("dave")).await.expect("dave");
+    let customised = insert(db, custom_preferences(&carol))
+        .await
+        .expect("carol's");
+    // Default values, but saved after creation: a user's choice, kept.
+    let created = now() - chrono::TimeDelta::hours(1);
+    let resaved = user_preferences::Model {
+        created_at: created,
+        ..user_preferences::Model::defaults_for(dave.id, now())
+    };
+    let resaved = insert(db, resaved).await.expect("dave's");
+    Migrator::up(db, None)
+        .await
+        .expect("run the seed migration");
+    assert_eq!(all_preferences(db).await.len(), 3);
+
+    Migrator::down(db, Some(1))
+        .await
+        .expect("undo the seed migration");
+
+    let mut expected = vec![customised, resaved];
+    expected.sort_by_key(|row| row.user_id);
+    assert_eq!(all_preferences(db).await, expected);
+
+    Migrator::up(db, None).await.expect("seed again");
+    assert_eq!(
+        all_preferences(db).await.len(),
+        3,
+        "alice's row is seeded again"
+    );
+}
+
+/// Names of `steps`, in order.
+fn names(steps: &[(&str, &[&str])]) -> Vec<String> {
+    steps.iter().map(|(name, _)| (*name).to_owned()).collect()
+}
+
+async fn applied(db: &DatabaseConnection) -> Vec<String> {
+    Migrator::get_applied_migrations(db)
+        .await
+        .expect("applied migrations")
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect()
+}
+
+/// The first `applied` migrations are applied and the rest pending, as seen
+/// by every status query the server and the CLI use.
+async fn assert_status(db: &DatabaseConnection, applied_count: usize) {
+    let statuses: Vec<(String, MigrationStatus)> = Migrator::get_migration_with_status(db)
+        .await
+        .expect("statuses")
+        .iter()
+        .map(|m| (m.name().to_owned(), m.status()))
+        .collect();
+    let expected: Vec<(String, MigrationStatus)> = STEPS
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let status = if i < applied_count {
+                MigrationStatus::Applied
+            } else {
+                MigrationStatus::Pending
+            };
+            ((*name).to_owned(), status)
+        })
+        .collect();
+    assert_eq!(statuses, expected);
+
+    assert_eq!(applied(db).await, names(&STEPS[..applied_count]));
+    let pending: Vec<String> = Migrator::get_pending_migrations(db)
+        .await
+        .expect("pending migrations")
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    assert_eq!(pending, names(&STEPS[applied_count..]));
+}
+
+/// Whether the engine's catalog lists `table`.
+async fn has_table(db: &DatabaseConnection, table: &str) -> bool {
+    SchemaManager::new(db)
+        .has_table(table)
+        .await
+        .expect("catalog query")
+}
+
+async fn count(db: &DatabaseConnection, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .expect("count query")
+        .expect("one row")
+        .try_get_by_index::<i64>(0)
+        .expect("a count")
+}
+
+async fn all_preferences(db: &DatabaseConnection) -> Vec<user_preferences::Model> {
+    user_preferences::Entity::find()
+        .order_by_asc(user_preferences::Column::UserId)
+        .all(db)
+        .await
+        .expect("preferences")
+}

@@ -1,0 +1,211 @@
+//! Row builders shared by the schema and migration tests: one valid row of
+//! each table, inserted through the entities (`ActiveModel` inserts).
+
+use chrono::{DurationRound, TimeDelta, Utc};
+use entity::{
+    audit_log, category, session, tag, todo, todo_history, todo_tag, user, user_preferences,
+};
+use migration::{Migrator, MigratorTrait};
+use sea_orm::prelude::DateTimeWithTimeZone;
+use sea_orm::{
+    ActiveModelTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel, ModelTrait,
+};
+use tests::TestDb;
+use uuid::Uuid;
+
+/// A fresh database of the engine under test with every migration applied.
+pub(crate) async fn migrated() -> TestDb {
+    let test = TestDb::fresh().await;
+    Migrator::up(&test.db, None).await.expect("migrate up");
+    test
+}
+
+/// The current time at the precision every engine stores (microseconds), so
+/// that models compare equal after a round trip.
+pub(crate) fn now() -> DateTimeWithTimeZone {
+    Utc::now()
+        .duration_trunc(TimeDelta::microseconds(1))
+        .expect("in range")
+        .fixed_offset()
+}
+
+/// Inserts `model` as an `ActiveModel` with every column set, and gives it
+/// back (no `RETURNING`, so the same on MySQL).
+pub(crate) async fn insert<M>(db: &DatabaseConnection, model: M) -> Result<M, DbErr>
+where
+    M: ModelTrait
+        + Clone
+        + IntoActiveModel<<<M as ModelTrait>::Entity as EntityTrait>::ActiveModel>,
+{
+    let active = model.clone().into_active_model().reset_all();
+    <M::Entity as EntityTrait>::insert(active)
+        .exec_without_returning(db)
+        .await?;
+    Ok(model)
+}
+
+/// A live, active user whose e-mail and username key derive from `username`.
+pub(crate) fn a_user(username: &str) -> user::Model {
+    let key = username.to_lowercase();
+    user::Model {
+        id: Uuid::now_v7(),
+        email: format!("{key}@example.com"),
+        username: username.to_owned(),
+        username_key: key,
+        password_hash: "$2b$04$not.a.real.hash".to_owned(),
+        full_name: Some(format!("{username} Example")),
+        bio: None,
+        status: user::UserStatus::Active,
+        is_admin: false,
+        deleted_at: None,
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// Preferences that differ from the defaults (dark theme, 50 per page).
+pub(crate) fn custom_preferences(user: &user::Model) -> user_preferences::Model {
+    user_preferences::Model {
+        theme: user_preferences::Theme::Dark,
+        timezone: "Europe/Paris".to_owned(),
+        default_page_size: 50,
+        ..user_preferences::Model::defaults_for(user.id, now())
+    }
+}
+
+pub(crate) fn a_session(user: &user::Model) -> session::Model {
+    session::Model {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        token_hash: format!("{:0>64}", Uuid::new_v4().simple()),
+        family_id: Uuid::now_v7(),
+        user_agent: Some("tests".to_owned()),
+        ip_address: Some("127.0.0.1".to_owned()),
+        expires_at: now() + TimeDelta::days(30),
+        last_used_at: None,
+        revoked_at: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// A category whose key is `name` trimmed and lower-cased, as the service does.
+pub(crate) fn a_category(user: &user::Model, name: &str) -> category::Model {
+    category::Model {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        name: name.to_owned(),
+        name_key: name.trim().to_lowercase(),
+        color: Some("#3b82f6".to_owned()),
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+/// A tag whose key is `name` trimmed and lower-cased, as the service does.
+pub(crate) fn a_tag(user: &user::Model, name: &str) -> tag::Model {
+    tag::Model {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        name: name.to_owned(),
+        name_key: name.trim().to_lowercase(),
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+pub(crate) fn a_todo(user: &user::Model, category: Option<&category::Model>) -> todo::Model {
+    todo::Model {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        category_id: category.map(|c| c.id),
+        title: "Water the plants".to_owned(),
+        description: Some("Both balconies.".to_owned()),
+        status: todo::TodoStatus::Pending,
+        priority: todo::Priority::High,
+        due_date: Some(now() + TimeDelta::days(1)),
+        completed_at: None,
+        deleted_at: None,
+        version: 1,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+pub(crate) fn a_link(todo: &todo::Model, tag: &tag::Model) -> todo_tag::Model {
+    todo_tag::Model {
+        todo_id: todo.id,
+        tag_id: tag.id,
+    }
+}
+
+pub(crate) fn a_history_entry(todo: &todo::Model) -> todo_history::Model {
+    todo_history::Model {
+        id: Uuid::now_v7(),
+        todo_id: todo.id,
+        from_status: todo::TodoStatus::Pending,
+        to_status: todo::TodoStatus::InProgress,
+        changed_at: now(),
+    }
+}
+
+pub(crate) fn an_audit_entry(user: &user::Model) -> audit_log::Model {
+    audit_log::Model {
+        id: Uuid::now_v7(),
+        user_id: Some(user.id),
+        action: "auth.login".to_owned(),
+        entity_type: Some("user".to_owned()),
+        entity_id: Some(user.id.to_string()),
+        success: true,
+        ip_address: Some("127.0.0.1".to_owned()),
+        user_agent: Some("tests".to_owned()),
+        details: Some(serde_json::json!({ "method": "password" })),
+        created_at: now(),
+    }
+}
+
+/// One row in every table, all belonging to one user.
+#[derive(Debug)]
+pub(crate) struct Everything {
+    pub user: user::Model,
+    pub preferences: user_preferences::Model,
+    pub session: session::Model,
+    pub category: category::Model,
+    pub tag: tag::Model,
+    pub todo: todo::Model,
+    pub link: todo_tag::Model,
+    pub history: todo_history::Model,
+    pub audit: audit_log::Model,
+}
+
+impl Everything {
+    /// Inserts a user named `username` and one row of each kind they own.
+    pub(crate) async fn insert(db: &DatabaseConnection, username: &str) -> Self {
+        let user = insert(db, a_user(username)).await.expect("user");
+        let preferences = insert(db, custom_preferences(&user)).await.expect("prefs");
+        let session = insert(db, a_session(&user)).await.expect("session");
+        let category = insert(db, a_category(&user, "Home"))
+            .await
+            .expect("category");
+        let tag = insert(db, a_tag(&user, "chores")).await.expect("tag");
+        let todo = insert(db, a_todo(&user, Some(&category)))
+            .await
+            .expect("todo");
+        let link = insert(db, a_link(&todo, &tag)).await.expect("link");
+        let history = insert(db, a_history_entry(&todo)).await.expect("history");
+        let audit = insert(db, an_audit_entry(&user)).await.expect("audit");
+        Self {
+            user,
+            preferences,
+            session,
+            category,
+            tag,
+            todo,
+            link,
+            history,
+            audit,
+        }
+    }
+}

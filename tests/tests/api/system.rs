@@ -1,0 +1,137 @@
+//! Health, readiness, metrics, request ids, timing and the error envelope.
+
+use actix_web::http::Method;
+use api::startup::StartupError;
+use tests::{TestApp, TestDb};
+
+#[actix_web::test]
+async fn health_answers_ok_without_touching_the_database() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/health").await;
+    res.assert_status(200);
+    assert_eq!(res.json()["status"], "ok");
+    assert_eq!(res.statements(), 0);
+}
+
+#[actix_web::test]
+async fn readiness_reports_database_pool_and_migrations() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/health/ready").await;
+    res.assert_status(200);
+    let body = res.json();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["database"]["connected"], true);
+    assert!(body["database"]["latency_ms"].as_f64().is_some());
+    assert!(body["database"]["pool"]["max"].as_u64().unwrap() >= 1);
+    assert!(body["migrations"]["applied"].as_u64().unwrap() >= 1);
+    assert_eq!(body["migrations"]["pending"], 0);
+}
+
+#[actix_web::test]
+async fn every_response_carries_a_request_id_and_server_timing() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/health/ready").await;
+    let id = res.header("x-request-id").expect("generated request id");
+    assert!(uuid::Uuid::parse_str(&id).is_ok(), "a UUID: {id}");
+    let timing = res.header("server-timing").expect("server timing");
+    assert!(timing.starts_with("db;dur="), "{timing}");
+    assert!(
+        res.statements() >= 1,
+        "readiness queries the database: {timing}"
+    );
+
+    let req = app
+        .request(Method::GET, "/health")
+        .insert_header(("X-Request-Id", "client-chosen-id-42"));
+    let res = app.send(req, None).await;
+    assert_eq!(
+        res.header("x-request-id").as_deref(),
+        Some("client-chosen-id-42")
+    );
+}
+
+#[actix_web::test]
+async fn an_unknown_route_is_a_problem_with_the_request_id() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/v1/nowhere").await;
+    let body = res.assert_problem(404, "not_found");
+    assert_eq!(body["type"], "about:blank");
+    assert_eq!(body["title"], "Not Found");
+}
+
+#[actix_web::test]
+async fn metrics_expose_requests_by_route_pattern_and_database_statements() {
+    let app = TestApp::spawn().await;
+    app.get("/health/ready").await.assert_status(200);
+    app.get("/api/v1/nowhere/0193").await;
+    let res = app.get("/metrics").await;
+    res.assert_status(200);
+    let text = res.text();
+    for expected in [
+        r#"http_requests_total{method="GET",route="/health/ready",status="200"} 1"#,
+        r#"route="unmatched",status="404""#,
+        "http_request_duration_seconds_bucket",
+        "db_statements_total{outcome=\"ok\"}",
+        "db_statement_duration_seconds_bucket",
+        "db_slow_statements_total",
+        "db_pool_connections{state=\"idle\"}",
+        "db_pool_connections{state=\"in_use\"}",
+        "db_pool_max_connections",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected} missing from /metrics:\n{text}"
+        );
+    }
+    assert!(!text.contains("0193"), "raw paths never become labels");
+}
+
+#[actix_web::test]
+async fn slow_statements_are_counted() {
+    // Every statement is "slow" at 0 ms.
+    let app = TestApp::spawn_with(|c| c.slow_query = std::time::Duration::ZERO).await;
+    app.get("/health/ready").await.assert_status(200);
+    let text = app.get("/metrics").await.text();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("db_slow_statements_total "))
+        .expect("slow counter");
+    let count: u64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 1, "{line}");
+}
+
+#[actix_web::test]
+async fn cors_preflight_allows_configured_origins_only() {
+    let app = TestApp::spawn_with(|c| {
+        c.cors_allowed_origins = vec!["https://app.example".to_owned()];
+    })
+    .await;
+    let preflight = |origin: &'static str| {
+        app.request(Method::OPTIONS, "/api/v1/todos")
+            .insert_header(("Origin", origin))
+            .insert_header(("Access-Control-Request-Method", "POST"))
+    };
+    let res = app.send(preflight("https://app.example"), None).await;
+    assert_eq!(
+        res.header("access-control-allow-origin").as_deref(),
+        Some("https://app.example")
+    );
+    let res = app.send(preflight("https://evil.example"), None).await;
+    assert_eq!(res.header("access-control-allow-origin"), None);
+}
+
+#[actix_web::test]
+async fn a_start_with_pending_migrations_and_auto_migrate_off_is_refused() {
+    let database = TestDb::fresh().await;
+    let mut config = tests::test_config(&database.url);
+    config.auto_migrate = false;
+    let err = api::startup::prepare(config)
+        .await
+        .expect_err("pending migrations");
+    assert!(matches!(err, StartupError::PendingMigrations { .. }));
+    let message = err.to_string();
+    assert!(
+        message.contains("migration -- up"),
+        "names the command: {message}"
+    );
+}
