@@ -6,7 +6,9 @@
 //! with [`startup::app`] (tests do, in-process) or run it with
 //! [`startup::Application`].
 
+pub mod admin_cli;
 pub mod auth;
+pub mod cli;
 pub mod conditional;
 pub mod config;
 pub mod db;

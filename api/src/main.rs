@@ -1,12 +1,14 @@
-//! The server binary: `api` serves HTTP.
+//! The server binary: `api` serves HTTP; `api create-admin` makes the first admin.
 
 use std::process::ExitCode;
 
+use api::cli::{Cli, Command};
 use api::config::Config;
 use api::startup::Application;
+use clap::Parser;
 
-#[actix_web::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    let cli = Cli::parse();
     env_logger::Builder::from_env(
         env_logger::Env::default().default_filter_or("info,sqlx=warn,sea_orm_migration=warn"),
     )
@@ -18,6 +20,48 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let system = actix_web::rt::System::new();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => system.block_on(serve(config)),
+        Command::CreateAdmin { email, username } => {
+            let password = match admin_password() {
+                Ok(password) => password,
+                Err(err) => {
+                    eprintln!("create-admin: {err}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match system.block_on(api::admin_cli::create_admin(
+                config, email, username, password,
+            )) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("create-admin: {err}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// `ADMIN_PASSWORD`, or a hidden prompt (asked twice) when it is unset.
+fn admin_password() -> Result<String, String> {
+    if let Ok(password) = std::env::var("ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    let first = rpassword::prompt_password("Admin password: ")
+        .map_err(|e| format!("no ADMIN_PASSWORD set and no terminal to prompt on ({e})"))?;
+    let again = rpassword::prompt_password("Repeat it: ").map_err(|e| e.to_string())?;
+    if first != again {
+        return Err("the passwords differ".to_owned());
+    }
+    Ok(first)
+}
+
+async fn serve(config: Config) -> ExitCode {
     if config.jwt_secret_generated {
         log::warn!(
             "JWT_SECRET is not set: using a random secret, so sessions end when the server restarts"

@@ -161,6 +161,7 @@ impl TestApp {
             address: format!("http://127.0.0.1:{port}"),
             state,
             client: awc::Client::builder()
+                .add_default_header(("User-Agent", "todo-tests/1"))
                 .timeout(Duration::from_secs(30))
                 .disable_redirects()
                 .finish(),

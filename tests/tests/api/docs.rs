@@ -14,6 +14,23 @@ const CONTRACT: &[&str] = &[
     "GET /metrics",
     "GET /api-docs/openapi.json",
     "GET /docs",
+    "POST /api/v1/auth/register",
+    "POST /api/v1/auth/login",
+    "POST /api/v1/auth/refresh",
+    "POST /api/v1/auth/logout",
+    "POST /api/v1/auth/change-password",
+    "GET /api/v1/auth/sessions",
+    "DELETE /api/v1/auth/sessions/{id}",
+    "DELETE /api/v1/auth/sessions",
+    "GET /api/v1/users/me",
+    "PATCH /api/v1/users/me",
+    "DELETE /api/v1/users/me",
+    "GET /api/v1/users",
+    "GET /api/v1/users/{id}",
+    "PATCH /api/v1/users/{id}",
+    "DELETE /api/v1/users/{id}",
+    "POST /api/v1/users/{id}/restore",
+    "GET /api/v1/admin/audit-logs",
 ];
 
 fn documented_operations(doc: &Value) -> BTreeSet<String> {

@@ -4,7 +4,13 @@
 //! default, or PostgreSQL / MariaDB with `TEST_DATABASE_URL` (see README).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod admin;
+mod audit;
+mod auth;
+mod create_admin;
 mod docs;
 mod migrations;
+mod profile;
+mod rate_limit;
 mod schema;
 mod system;
