@@ -55,6 +55,8 @@ pub struct Config {
     pub auth_rate_limit_per_minute: u32,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy_headers: bool,
+    /// bcrypt hashes computed at once; the default leaves one core free.
+    pub password_hash_concurrency: usize,
 }
 
 /// Connection-pool settings.
@@ -94,6 +96,7 @@ impl std::fmt::Debug for Config {
                 &self.auth_rate_limit_per_minute,
             )
             .field("trust_proxy_headers", &self.trust_proxy_headers)
+            .field("password_hash_concurrency", &self.password_hash_concurrency)
             .finish()
     }
 }
@@ -171,6 +174,14 @@ impl Config {
             auto_migrate: parse_bool(&get, "AUTO_MIGRATE", true)?,
             auth_rate_limit_per_minute: parse(&get, "AUTH_RATE_LIMIT_PER_MINUTE", 20)?,
             trust_proxy_headers: parse_bool(&get, "TRUST_PROXY_HEADERS", false)?,
+            password_hash_concurrency: parse(
+                &get,
+                "PASSWORD_HASH_CONCURRENCY",
+                std::thread::available_parallelism()
+                    .map_or(1, |n| n.get().saturating_sub(1))
+                    .max(1),
+            )?
+            .max(1),
         })
     }
 

@@ -100,6 +100,9 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
             config.access_token_ttl,
         )),
         auth_limiter: AuthRateLimiter::new(config.auth_rate_limit_per_minute),
+        password_slots: Arc::new(tokio::sync::Semaphore::new(
+            config.password_hash_concurrency,
+        )),
         dummy_hash: dummy_hash.into(),
         config: Arc::new(config),
         metrics,

@@ -15,13 +15,6 @@ use crate::extract::ValidJson;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
-/// Runs CPU-heavy password work on the blocking pool, off the async workers.
-pub(crate) async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> ApiResult<T> {
-    web::block(f).await.map_err(|e| ApiError::internal(&e))
-}
-
 fn token_pair(
     state: &AppState,
     user: &entity::user::Model,
@@ -58,7 +51,9 @@ pub async fn register(
 ) -> ApiResult<HttpResponse> {
     let cost = state.config.bcrypt_cost;
     let password = body.password;
-    let password_hash = blocking(move || passwords::hash(&password, cost)).await??;
+    let password_hash = state
+        .password_work(move || passwords::hash(&password, cost))
+        .await??;
     let account = accounts::register(
         &state.db,
         NewAccount {
@@ -103,7 +98,9 @@ pub async fn login(
         .as_ref()
         .map_or_else(|| state.dummy_hash.to_string(), |u| u.password_hash.clone());
     let password = body.password;
-    let matches = blocking(move || passwords::verify(&password, &hash)).await?;
+    let matches = state
+        .password_work(move || passwords::verify(&password, &hash))
+        .await?;
     let (user, issued) = accounts::complete_login(
         &state.db,
         candidate,
@@ -190,15 +187,18 @@ pub async fn change_password(
     let cost = state.config.bcrypt_cost;
     let current_hash = account.user.password_hash;
     let (current, new) = (body.current_password, body.new_password);
-    let new_hash = blocking(move || {
-        if passwords::verify(&current, &current_hash) {
-            passwords::hash(&new, cost).map(Some)
-        } else {
-            Ok(None)
-        }
-    })
-    .await??
-    .ok_or_else(|| ApiError::invalid_field("current_password", "is not the current password"))?;
+    let new_hash = state
+        .password_work(move || {
+            if passwords::verify(&current, &current_hash) {
+                passwords::hash(&new, cost).map(Some)
+            } else {
+                Ok(None)
+            }
+        })
+        .await??
+        .ok_or_else(|| {
+            ApiError::invalid_field("current_password", "is not the current password")
+        })?;
     accounts::change_password(&state.db, auth.id, new_hash, auth.session_id, &client.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }

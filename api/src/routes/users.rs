@@ -16,7 +16,6 @@ use crate::dto::users::{
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
-use crate::routes::auth::blocking;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
@@ -110,7 +109,10 @@ pub async fn delete_me(
     let account = accounts::get_active(&state.db, auth.id).await?;
     let hash = account.user.password_hash;
     let password = body.password;
-    if !blocking(move || passwords::verify(&password, &hash)).await? {
+    if !state
+        .password_work(move || passwords::verify(&password, &hash))
+        .await?
+    {
         return Err(ApiError::invalid_field(
             "password",
             "is not the account's password",
