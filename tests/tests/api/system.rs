@@ -135,3 +135,25 @@ async fn a_start_with_pending_migrations_and_auto_migrate_off_is_refused() {
         "names the command: {message}"
     );
 }
+
+#[actix_web::test]
+async fn readiness_is_503_while_migrations_are_pending() {
+    use migration::{Migrator, MigratorTrait};
+    let app = TestApp::spawn().await;
+    Migrator::down(app.db(), Some(1))
+        .await
+        .expect("roll back one");
+    let res = app.get("/health/ready").await;
+    let body = res.assert_problem(503, "unavailable");
+    assert_eq!(body["database"]["connected"], true);
+    assert_eq!(body["migrations"]["pending"], 1);
+    assert_eq!(
+        body["migrations"]["pending_names"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    Migrator::up(app.db(), None).await.expect("apply again");
+    app.get("/health/ready").await.assert_status(200);
+}
