@@ -28,6 +28,9 @@ pub const BEARER: &str = "bearer_auth";
         (name = "auth", description = "Registration, login, tokens and sessions"),
         (name = "users", description = "The caller's profile and preferences"),
         (name = "admin", description = "User management and the audit log (admins only)"),
+        (name = "todos", description = "The caller's todos: filters, search, sorting, page and cursor pagination, status history"),
+        (name = "categories", description = "The caller's categories, with live todo counts"),
+        (name = "tags", description = "The caller's tags, with live todo counts; rename and merge"),
         (name = "system", description = "Health, readiness, metrics and documentation"),
     )
 )]

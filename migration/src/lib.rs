@@ -26,6 +26,7 @@ mod m20261123_000007_create_todo_tags;
 mod m20261123_000008_create_todo_history;
 mod m20261123_000009_create_audit_logs;
 mod m20261123_000010_seed_missing_user_preferences;
+mod m20261123_000011_cover_todo_tags_by_tag;
 
 /// All migrations of the service, oldest first. Append new ones at the end;
 /// never reorder, rename or edit one that has been released.
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000008_create_todo_history::Migration),
             Box::new(m20261123_000009_create_audit_logs::Migration),
             Box::new(m20261123_000010_seed_missing_user_preferences::Migration),
+            Box::new(m20261123_000011_cover_todo_tags_by_tag::Migration),
         ]
     }
 }

@@ -8,14 +8,19 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod categories;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod names;
 pub mod paging;
 pub mod passwords;
 pub mod search;
 pub mod sessions;
 pub mod system;
+pub mod tags;
+pub mod todos;
+pub mod txn;
 pub mod users;
 pub mod version;
 

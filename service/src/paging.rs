@@ -20,7 +20,9 @@ pub struct Paged<T> {
     pub total: u64,
 }
 
-/// Runs `select` for one page: two statements, the page and the count.
+/// Runs `select` for one page: two statements, the count and the page; a
+/// page that starts past the last row costs only the count (and a huge page
+/// number cannot overflow the offset).
 ///
 /// # Errors
 /// The database error.
@@ -34,8 +36,13 @@ where
     E: EntityTrait<Model = M>,
     M: FromQueryResult + Send + Sync,
 {
-    let paginator = select.paginate(db, request.size.max(1));
+    let size = request.size.max(1);
+    let paginator = select.paginate(db, size);
     let total = paginator.num_items().await?;
-    let items = paginator.fetch_page(request.page.saturating_sub(1)).await?;
+    let index = request.page.saturating_sub(1);
+    let items = match index.checked_mul(size) {
+        Some(offset) if offset < total => paginator.fetch_page(index).await?,
+        _ => Vec::new(),
+    };
     Ok(Paged { items, total })
 }

@@ -35,3 +35,21 @@ impl Expected {
 pub fn check_all(expected: &[Expected], current: i32) -> ServiceResult<()> {
     expected.iter().try_for_each(|e| e.check(current))
 }
+
+/// The error for a guarded write (`UPDATE … WHERE id = ? AND version = ?`)
+/// that matched no row although the row had that version when it was read:
+/// someone else changed or removed it in between. `now` is the row's version
+/// as read again after the miss, `None` if the row is gone.
+///
+/// A client that named no version still learns that its change was based
+/// on a state that no longer exists (`StaleVersion`): no update is lost.
+#[must_use]
+pub fn lost_race(expected: &[Expected], now: Option<i32>, entity: &'static str) -> ServiceError {
+    match now {
+        None => ServiceError::NotFound { entity },
+        Some(_) if expected.iter().any(|e| matches!(e, Expected::IfMatch(_))) => {
+            ServiceError::PreconditionFailed
+        }
+        Some(current) => ServiceError::StaleVersion { current },
+    }
+}

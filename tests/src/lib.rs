@@ -12,6 +12,7 @@
 
 mod client;
 mod db;
+mod todos;
 
 pub use client::{PASSWORD, TestApp, TestResponse, TestUser, test_config};
 pub use db::{Engine, TestDb};

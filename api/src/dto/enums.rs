@@ -47,6 +47,16 @@ api_enum!(
     Theme <=> entity::user_preferences::Theme { System, Light, Dark }
 );
 
+api_enum!(
+    /// Where a todo is in its life.
+    TodoStatus <=> entity::todo::TodoStatus { Pending, InProgress, Completed, Archived }
+);
+
+api_enum!(
+    /// How urgent a todo is; sorts low < medium < high < urgent.
+    Priority <=> entity::todo::Priority { Low, Medium, High, Urgent }
+);
+
 /// Sort direction.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -6,8 +6,12 @@
 
 pub mod audit;
 pub mod auth;
+pub mod categories;
 pub mod enums;
 mod rules;
+pub mod tags;
+pub mod todo_list;
+pub mod todos;
 pub mod users;
 
 pub use rules::{double_option, validate_password, validate_username};

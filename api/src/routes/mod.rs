@@ -5,8 +5,11 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod admin;
 pub mod auth;
+pub mod categories;
 pub(crate) mod responses;
 pub mod system;
+pub mod tags;
+pub mod todos;
 pub mod users;
 
 /// The base path of the API.
@@ -39,6 +42,27 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(users::update_user)
                 .service(users::delete_user)
                 .service(users::restore_user)
-                .service(admin::audit_logs),
+                .service(admin::audit_logs)
+                .service(categories::list_categories)
+                .service(categories::create_category)
+                .service(categories::get_category)
+                .service(categories::update_category)
+                .service(categories::delete_category)
+                // `/tags/merge` before `/tags/{id}`.
+                .service(tags::list_tags)
+                .service(tags::create_tag)
+                .service(tags::merge_tags)
+                .service(tags::rename_tag)
+                .service(tags::delete_tag)
+                // Literal `/todos/...` paths go before `/todos/{id}`.
+                .service(todos::list_todos)
+                .service(todos::create_todo)
+                .service(todos::get_todo)
+                .service(todos::update_todo)
+                .service(todos::delete_todo)
+                .service(todos::restore_todo)
+                .service(todos::complete_todo)
+                .service(todos::reopen_todo)
+                .service(todos::todo_history),
         );
 }

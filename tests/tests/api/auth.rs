@@ -197,9 +197,14 @@ async fn missing_malformed_and_tampered_tokens_are_401_problems() {
         b64(&json!({"alg": "none", "typ": "JWT"})),
         b64(&claims(600))
     );
-    let mut bad_signature = sign(&claims(600), secret);
-    bad_signature.pop();
-    bad_signature.push(if ada.token.ends_with('A') { 'B' } else { 'A' });
+    // Change a character in the middle of the signature: the last one of a
+    // base64url HMAC carries padding bits a decoder may ignore.
+    let bad_signature = {
+        let token = sign(&claims(600), secret);
+        let at = token.len() - 10;
+        let flipped = if &token[at..=at] == "A" { "B" } else { "A" };
+        format!("{}{flipped}{}", &token[..at], &token[at + 1..])
+    };
     let forged_payload = {
         let parts: Vec<&str> = ada.token.split('.').collect();
         format!("{}.{}.{}", parts[0], b64(&claims(600)), parts[2])

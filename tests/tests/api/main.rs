@@ -7,6 +7,7 @@
 mod admin;
 mod audit;
 mod auth;
+mod categories;
 mod create_admin;
 mod docs;
 mod migrations;
@@ -14,3 +15,10 @@ mod profile;
 mod rate_limit;
 mod schema;
 mod system;
+mod tags;
+mod todo_listing;
+mod todo_plans;
+mod todo_races;
+mod todo_sorting;
+mod todo_status;
+mod todos;

@@ -1,0 +1,241 @@
+//! Todos and their history. The list's query and envelope are in `todo_list`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use service::todos::{NewTodo, TodoChanges, TodoView};
+use utoipa::ToSchema;
+use uuid::Uuid;
+use validator::Validate;
+
+use super::double_option;
+use super::enums::{Priority, TodoStatus};
+use super::rules::{
+    non_null, validate_due_date, validate_tag_names, validate_text, validate_title,
+};
+
+/// A todo's category, as the todo shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TodoCategory {
+    /// Category id.
+    pub id: Uuid,
+    /// Its name.
+    #[schema(example = "Work")]
+    pub name: String,
+    /// Its colour.
+    #[schema(example = "#3b82f6")]
+    pub color: Option<String>,
+}
+
+/// A tag, as a todo shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TodoTag {
+    /// Tag id.
+    pub id: Uuid,
+    /// Its name.
+    #[schema(example = "urgent")]
+    pub name: String,
+}
+
+/// A todo with its category and tags.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TodoOut {
+    /// Todo id (UUIDv7).
+    pub id: Uuid,
+    /// Title.
+    #[schema(example = "Write the report")]
+    pub title: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Status.
+    pub status: TodoStatus,
+    /// Priority.
+    pub priority: Priority,
+    /// When it is due.
+    pub due_date: Option<DateTime<Utc>>,
+    /// When it last became `completed`; null unless it is.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Its category, if any.
+    pub category: Option<TodoCategory>,
+    /// Its tags, by name.
+    pub tags: Vec<TodoTag>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Last change.
+    pub updated_at: DateTime<Utc>,
+    /// When it was soft-deleted, if it was.
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Raised by one on every change, tag and category changes included.
+    pub version: i32,
+}
+
+impl From<TodoView> for TodoOut {
+    fn from(
+        TodoView {
+            todo,
+            category,
+            tags,
+        }: TodoView,
+    ) -> Self {
+        Self {
+            id: todo.id,
+            title: todo.title,
+            description: todo.description,
+            status: todo.status.into(),
+            priority: todo.priority.into(),
+            due_date: todo.due_date.map(|t| t.to_utc()),
+            completed_at: todo.completed_at.map(|t| t.to_utc()),
+            category: category.map(|c| TodoCategory {
+                id: c.id,
+                name: c.name,
+                color: c.color,
+            }),
+            tags: tags
+                .into_iter()
+                .map(|t| TodoTag {
+                    id: t.id,
+                    name: t.name,
+                })
+                .collect(),
+            created_at: todo.created_at.to_utc(),
+            updated_at: todo.updated_at.to_utc(),
+            deleted_at: todo.deleted_at.map(|t| t.to_utc()),
+            version: todo.version,
+        }
+    }
+}
+
+/// A new todo.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TodoCreate {
+    /// 1–200 characters once trimmed, on one line.
+    #[validate(custom(function = validate_title))]
+    #[schema(example = "Write the report", min_length = 1, max_length = 200)]
+    pub title: String,
+    /// Up to 10,000 characters.
+    #[validate(
+        length(max = 10000, message = "must be at most 10000 characters"),
+        custom(function = validate_text)
+    )]
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+    /// Default `pending`; `completed` sets `completed_at`.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
+    pub status: Option<TodoStatus>,
+    /// Default `medium`.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
+    pub priority: Option<Priority>,
+    /// When it is due (RFC 3339).
+    #[validate(custom(function = validate_due_date))]
+    pub due_date: Option<DateTime<Utc>>,
+    /// One of the caller's categories (`422` otherwise).
+    pub category_id: Option<Uuid>,
+    /// Tag names (at most 50, each 1–50 characters); unknown names are
+    /// created, repeats in any case count once.
+    #[serde(default, deserialize_with = "non_null")]
+    #[validate(custom(function = validate_tag_names))]
+    #[schema(nullable = false, max_items = 50, example = json!(["urgent", "home"]))]
+    pub tags: Option<Vec<String>>,
+}
+
+impl From<TodoCreate> for NewTodo {
+    fn from(body: TodoCreate) -> Self {
+        Self {
+            title: body.title,
+            description: body.description,
+            status: body.status.map(Into::into),
+            priority: body.priority.map(Into::into),
+            due_date: body.due_date,
+            category_id: body.category_id,
+            tags: body.tags.unwrap_or_default(),
+        }
+    }
+}
+
+/// Changes to a todo: absent fields are kept; `null` clears `description`,
+/// `due_date` or `category_id`; `tags` replaces the whole set.
+#[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TodoUpdate {
+    /// New title (1–200 characters once trimmed).
+    #[serde(default, deserialize_with = "non_null")]
+    #[validate(custom(function = validate_title))]
+    #[schema(nullable = false, min_length = 1, max_length = 200)]
+    pub title: Option<String>,
+    /// New description (up to 10,000 characters); `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(
+        length(max = 10000, message = "must be at most 10000 characters"),
+        custom(function = validate_text)
+    )]
+    #[schema(value_type = Option<String>, max_length = 10000)]
+    pub description: Option<Option<String>>,
+    /// New status; entering or leaving `completed` sets or clears
+    /// `completed_at`, and any change appends a history entry.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
+    pub status: Option<TodoStatus>,
+    /// New priority.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
+    pub priority: Option<Priority>,
+    /// New due date (RFC 3339); `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[validate(custom(function = validate_due_date))]
+    #[schema(value_type = Option<DateTime<Utc>>)]
+    pub due_date: Option<Option<DateTime<Utc>>>,
+    /// New category (one of the caller's, `422` otherwise); `null` clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub category_id: Option<Option<Uuid>>,
+    /// The new set of tags, by name (unknown names are created).
+    #[serde(default, deserialize_with = "non_null")]
+    #[validate(custom(function = validate_tag_names))]
+    #[schema(nullable = false, max_items = 50)]
+    pub tags: Option<Vec<String>>,
+    /// The version the client last saw (`409` if stale).
+    pub version: Option<i32>,
+}
+
+impl TodoUpdate {
+    /// The service's change set, with the expectations of the request.
+    #[must_use]
+    pub fn into_changes(self, expected: Vec<service::version::Expected>) -> TodoChanges {
+        TodoChanges {
+            title: self.title,
+            description: self.description,
+            status: self.status.map(Into::into),
+            priority: self.priority.map(Into::into),
+            due_date: self.due_date,
+            category_id: self.category_id,
+            tags: self.tags,
+            expected,
+        }
+    }
+}
+
+/// One status change of a todo.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryEntryOut {
+    /// Entry id.
+    pub id: Uuid,
+    /// The status before.
+    pub from_status: TodoStatus,
+    /// The status after.
+    pub to_status: TodoStatus,
+    /// When it changed.
+    pub changed_at: DateTime<Utc>,
+}
+
+impl From<entity::todo_history::Model> for HistoryEntryOut {
+    fn from(row: entity::todo_history::Model) -> Self {
+        Self {
+            id: row.id,
+            from_status: row.from_status.into(),
+            to_status: row.to_status.into(),
+            changed_at: row.changed_at.to_utc(),
+        }
+    }
+}

@@ -1,0 +1,362 @@
+//! Tags: a user's labels, on any number of todos (many-to-many through
+//! `todo_tags`).
+//!
+//! Names are unique per user case-insensitively (through `name_key`). A tag's
+//! `todo_count` counts live todos only, like a category's. Tags carry no
+//! version of their own; the todos that show a tag do: renaming, deleting or
+//! merging a tag raises the version of each todo it is on, in the same
+//! transaction, so a todo's `ETag` always describes the tags it shows.
+
+use std::collections::HashMap;
+
+use entity::{tag, todo, todo_tag};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect, RelationTrait,
+};
+use uuid::Uuid;
+
+use crate::paging::{self, PageRequest, Paged};
+use crate::{ServiceError, ServiceResult, clock, names, txn};
+
+const ENTITY: &str = "tag";
+
+/// A tag with the number of live todos it is on: what the API calls a Tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagView {
+    /// The tag row.
+    pub tag: tag::Model,
+    /// Live (not soft-deleted) todos carrying the tag.
+    pub todo_count: u64,
+}
+
+/// The caller's tags by name, with their live todo counts: three statements
+/// (the count, the page, the grouped todo counts).
+///
+/// # Errors
+/// The database error.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    page: PageRequest,
+) -> ServiceResult<Paged<TagView>> {
+    let select = tag::Entity::find()
+        .filter(tag::Column::UserId.eq(user_id))
+        .order_by_asc(tag::Column::NameKey)
+        .order_by_asc(tag::Column::Id);
+    let paged = paging::fetch(db, select, page).await?;
+    let ids: Vec<Uuid> = paged.items.iter().map(|t| t.id).collect();
+    let counts = live_todo_counts(db, &ids).await?;
+    Ok(Paged {
+        total: paged.total,
+        items: paged
+            .items
+            .into_iter()
+            .map(|tag| with_count(tag, &counts))
+            .collect(),
+    })
+}
+
+/// Creates a tag for the caller; the name is 1–50 characters once trimmed
+/// (checked by the caller).
+///
+/// # Errors
+/// [`ServiceError::Conflict`] naming `name` when the caller has a tag of that
+/// name (in any case).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    name: &str,
+) -> ServiceResult<TagView> {
+    let key = names::key(name);
+    ensure_name_free(db, user_id, &key, None).await?;
+    let tag = new_tag(user_id, names::display(name), key);
+    tag::Entity::insert(tag::ActiveModel::from(tag.clone()))
+        .exec_without_returning(db)
+        .await
+        .map_err(|err| ServiceError::unique_or(err, "name"))?;
+    Ok(TagView { tag, todo_count: 0 })
+}
+
+/// Renames one of the caller's tags, in one transaction with the version
+/// raise of the todos that show it.
+///
+/// # Errors
+/// [`ServiceError::NotFound`], or [`ServiceError::Conflict`] naming `name`
+/// when another tag of the caller has that name.
+pub async fn rename(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    id: Uuid,
+    name: &str,
+) -> ServiceResult<TagView> {
+    let txn = txn::begin_write(db).await?;
+    let current = find_owned(&txn, user_id, &[id]).await?;
+    let mut current = current
+        .into_iter()
+        .next()
+        .ok_or(ServiceError::NotFound { entity: ENTITY })?;
+    let key = names::key(name);
+    ensure_name_free(&txn, user_id, &key, Some(id)).await?;
+    current.name = names::display(name);
+    current.name_key = key;
+    current.updated_at = clock::now();
+    tag::Entity::update(tag::ActiveModel {
+        id: Set(id),
+        name: Set(current.name.clone()),
+        name_key: Set(current.name_key.clone()),
+        updated_at: Set(current.updated_at),
+        ..Default::default()
+    })
+    .exec_without_returning(&txn)
+    .await
+    .map_err(|err| ServiceError::unique_or(err, "name"))?;
+    touch_todos_of(&txn, &[id], false).await?;
+    let counts = live_todo_counts(&txn, &[id]).await?;
+    txn.commit().await?;
+    Ok(with_count(current, &counts))
+}
+
+/// Deletes one of the caller's tags: it leaves every todo it was on, and
+/// each of those todos gets a new version and `updated_at`.
+///
+/// # Errors
+/// [`ServiceError::NotFound`].
+pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> ServiceResult<()> {
+    let txn = txn::begin_write(db).await?;
+    if find_owned(&txn, user_id, &[id]).await?.is_empty() {
+        return Err(ServiceError::NotFound { entity: ENTITY });
+    }
+    touch_todos_of(&txn, &[id], true).await?;
+    // The links go with the tag (foreign key cascade).
+    tag::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Merges tags into one, in one transaction: every todo carrying a source
+/// tag carries the target afterwards (once, also when it had both), and
+/// the sources are deleted. Each todo that carried a source gets a new
+/// version and `updated_at`.
+///
+/// # Errors
+/// [`ServiceError::Invalid`] naming `source_ids` when they are empty or
+/// include the target; [`ServiceError::NotFound`] when the target or a
+/// source does not exist or is not the caller's.
+pub async fn merge(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    source_ids: &[Uuid],
+    target_id: Uuid,
+) -> ServiceResult<TagView> {
+    let mut sources: Vec<Uuid> = Vec::with_capacity(source_ids.len());
+    for id in source_ids {
+        if !sources.contains(id) {
+            sources.push(*id);
+        }
+    }
+    if sources.is_empty() {
+        return Err(ServiceError::invalid("source_ids", "name at least one tag"));
+    }
+    if sources.contains(&target_id) {
+        return Err(ServiceError::invalid(
+            "source_ids",
+            "must not include the target tag",
+        ));
+    }
+    let txn = txn::begin_write(db).await?;
+    let mut wanted = sources.clone();
+    wanted.push(target_id);
+    let found = find_owned(&txn, user_id, &wanted).await?;
+    let target = found
+        .iter()
+        .find(|t| t.id == target_id)
+        .cloned()
+        .ok_or(ServiceError::NotFound { entity: ENTITY })?;
+    if found.len() != wanted.len() {
+        return Err(ServiceError::NotFound { entity: ENTITY });
+    }
+    touch_todos_of(&txn, &sources, true).await?;
+    // INSERT INTO todo_tags (todo_id, tag_id)
+    //   SELECT todo_id, <target> FROM todo_tags WHERE tag_id IN (<sources>)
+    //   AND todo_id NOT IN (SELECT todo_id FROM todo_tags WHERE tag_id = <target>)
+    //   GROUP BY todo_id
+    // One statement whatever the number of todos; the NOT IN and the GROUP BY
+    // keep a todo that had the target, or several sources, to one link.
+    let already = Query::select()
+        .column(todo_tag::Column::TodoId)
+        .from(todo_tag::Entity)
+        .and_where(Expr::col(todo_tag::Column::TagId).eq(target_id))
+        .to_owned();
+    let gaining = Query::select()
+        .column(todo_tag::Column::TodoId)
+        .expr(Expr::val(target_id))
+        .from(todo_tag::Entity)
+        .and_where(Expr::col(todo_tag::Column::TagId).is_in(sources.iter().copied()))
+        .and_where(Expr::col(todo_tag::Column::TodoId).not_in_subquery(already))
+        .group_by_col(todo_tag::Column::TodoId)
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(todo_tag::Entity)
+        .columns([todo_tag::Column::TodoId, todo_tag::Column::TagId])
+        .select_from(gaining)
+        .map_err(|err| ServiceError::Internal(err.to_string()))?
+        .to_owned();
+    txn.execute(&insert).await?;
+    tag::Entity::delete_many()
+        .filter(tag::Column::Id.is_in(sources.iter().copied()))
+        .filter(tag::Column::UserId.eq(user_id))
+        .exec(&txn)
+        .await?;
+    let counts = live_todo_counts(&txn, &[target_id]).await?;
+    txn.commit().await?;
+    Ok(with_count(target, &counts))
+}
+
+/// The caller's tags named `names` (any case), creating the missing ones, in
+/// the order of `names` and without repeats (compared case-insensitively;
+/// the first spelling wins). Runs inside the caller's transaction.
+///
+/// # Errors
+/// The database error.
+pub(crate) async fn find_or_create(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    names: &[String],
+) -> Result<Vec<tag::Model>, DbErr> {
+    let wanted = names::distinct(names);
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    let by_key = |keys: Vec<String>| {
+        tag::Entity::find()
+            .filter(tag::Column::UserId.eq(user_id))
+            .filter(tag::Column::NameKey.is_in(keys))
+    };
+    let mut found = by_key(wanted.iter().map(|(_, k)| k.clone()).collect())
+        .all(conn)
+        .await?;
+    let missing: Vec<tag::Model> = wanted
+        .iter()
+        .filter(|(_, key)| !found.iter().any(|t| t.name_key == *key))
+        .map(|(name, key)| new_tag(user_id, name.clone(), key.clone()))
+        .collect();
+    if !missing.is_empty() {
+        let keys = missing.iter().map(|t| t.name_key.clone()).collect();
+        // A concurrent request may create the same name first: skip those
+        // rows and read back what is there now.
+        tag::Entity::insert_many(missing.into_iter().map(tag::ActiveModel::from))
+            .on_conflict_do_nothing_on([tag::Column::UserId, tag::Column::NameKey])
+            .exec_without_returning(conn)
+            .await?;
+        found.extend(by_key(keys).all(conn).await?);
+    }
+    Ok(wanted
+        .iter()
+        .filter_map(|(_, key)| found.iter().find(|t| t.name_key == *key).cloned())
+        .collect())
+}
+
+/// The caller's tags among `ids` (fewer when some are not theirs).
+async fn find_owned(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<tag::Model>, DbErr> {
+    tag::Entity::find()
+        .filter(tag::Column::Id.is_in(ids.iter().copied()))
+        .filter(tag::Column::UserId.eq(user_id))
+        .all(conn)
+        .await
+}
+
+/// Raises the version of every todo carrying one of `tag_ids` (one
+/// statement); `edited` also sets their `updated_at` (their set of tags
+/// changes, not only a tag's name).
+async fn touch_todos_of(
+    conn: &impl ConnectionTrait,
+    tag_ids: &[Uuid],
+    edited: bool,
+) -> Result<(), DbErr> {
+    let carrying = Query::select()
+        .column(todo_tag::Column::TodoId)
+        .from(todo_tag::Entity)
+        .and_where(Expr::col(todo_tag::Column::TagId).is_in(tag_ids.iter().copied()))
+        .to_owned();
+    let mut update = todo::Entity::update_many()
+        .col_expr(
+            todo::Column::Version,
+            Expr::col(todo::Column::Version).add(1),
+        )
+        .filter(todo::Column::Id.in_subquery(carrying));
+    if edited {
+        update = update.col_expr(todo::Column::UpdatedAt, Expr::value(clock::now()));
+    }
+    update.exec(conn).await?;
+    Ok(())
+}
+
+/// Fails with a conflict on `name` if another of the caller's tags has `key`.
+async fn ensure_name_free(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    key: &str,
+    except: Option<Uuid>,
+) -> ServiceResult<()> {
+    let mut select = tag::Entity::find()
+        .filter(tag::Column::UserId.eq(user_id))
+        .filter(tag::Column::NameKey.eq(key));
+    if let Some(except) = except {
+        select = select.filter(tag::Column::Id.ne(except));
+    }
+    if select.one(conn).await?.is_some() {
+        return Err(ServiceError::taken("name"));
+    }
+    Ok(())
+}
+
+/// Live todos per tag of `ids`, in one grouped query (none for no ids).
+async fn live_todo_counts(
+    conn: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, u64>, DbErr> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, i64)> = todo_tag::Entity::find()
+        .select_only()
+        .column(todo_tag::Column::TagId)
+        .column_as(Expr::cust("COUNT(*)"), "todo_count")
+        .join(JoinType::InnerJoin, todo_tag::Relation::Todo.def())
+        .filter(todo_tag::Column::TagId.is_in(ids.iter().copied()))
+        .filter(todo::Column::DeletedAt.is_null())
+        .group_by(todo_tag::Column::TagId)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+        .collect())
+}
+
+fn new_tag(user_id: Uuid, name: String, name_key: String) -> tag::Model {
+    let now = clock::now();
+    tag::Model {
+        id: clock::new_id(),
+        user_id,
+        name,
+        name_key,
+        created_at: now,
+        updated_at: now,
+    }
+}
+
+fn with_count(tag: tag::Model, counts: &HashMap<Uuid, u64>) -> TagView {
+    TagView {
+        todo_count: counts.get(&tag.id).copied().unwrap_or(0),
+        tag,
+    }
+}

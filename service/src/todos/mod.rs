@@ -1,0 +1,371 @@
+//! Todos: create, read and change here; soft delete, restore and purge in
+//! `deletion`; complete, reopen and history in `status`; the list in
+//! [`query`] (its SQL in `statements`), its keyset cursors in [`cursor`].
+//!
+//! Rules that hold whichever route changes a todo:
+//!
+//! - every change raises `version` by exactly one, and the version check and
+//!   the write are one statement (`UPDATE … WHERE id = ? AND version = ?`),
+//!   so of two concurrent writers based on the same version one wins and the
+//!   other is told (stale version, or failed precondition for `If-Match`);
+//! - a status change sets `completed_at` (entering `completed`) or clears it
+//!   (leaving it) and appends a `todo_history` row, in the same transaction;
+//!   a "change" to the status a todo already has is none: no history row,
+//!   and `complete` on a completed todo (or `reopen` on an open one)
+//!   answers the todo as it is, version unchanged;
+//! - a soft-deleted todo can be read, restored or purged; any other change
+//!   is a conflict;
+//! - another user's todo does not exist.
+
+pub mod cursor;
+mod deletion;
+pub mod query;
+mod statements;
+mod status;
+
+use chrono::{DateTime, Utc};
+use entity::{category, tag, todo, todo_tag};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, LoaderTrait, QueryFilter,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::version::{self, Expected};
+use crate::{ServiceError, ServiceResult, categories, clock, tags, txn};
+
+pub use deletion::{purge, restore, soft_delete};
+pub use query::{ListRequest, TodoList, list};
+pub use status::{complete, history, reopen};
+use status::{record, set_status};
+
+const ENTITY: &str = "todo";
+
+/// A todo with its category and tags (by name): what the API calls a Todo.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoView {
+    /// The todo row.
+    pub todo: todo::Model,
+    /// Its category, if it has one.
+    pub category: Option<category::Model>,
+    /// Its tags, by name.
+    pub tags: Vec<tag::Model>,
+}
+
+/// A new todo. Lengths are checked by the caller (title 1–200 characters
+/// once trimmed, description up to 10,000).
+#[derive(Debug, Clone, Default)]
+pub struct NewTodo {
+    /// Title; stored trimmed.
+    pub title: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// Status (default `pending`); `completed` sets `completed_at`.
+    pub status: Option<todo::TodoStatus>,
+    /// Priority (default `medium`).
+    pub priority: Option<todo::Priority>,
+    /// When it is due.
+    pub due_date: Option<DateTime<Utc>>,
+    /// One of the caller's categories.
+    pub category_id: Option<Uuid>,
+    /// Tag names; unknown names become new tags, repeats (in any case) count once.
+    pub tags: Vec<String>,
+}
+
+/// Changes to a todo. `None` keeps a field; for nullable fields `Some(None)`
+/// clears it; `tags` replaces the whole set.
+#[derive(Debug, Clone, Default)]
+pub struct TodoChanges {
+    /// New title.
+    pub title: Option<String>,
+    /// New description, or `Some(None)` to clear it.
+    pub description: Option<Option<String>>,
+    /// New status.
+    pub status: Option<todo::TodoStatus>,
+    /// New priority.
+    pub priority: Option<todo::Priority>,
+    /// New due date, or `Some(None)` to clear it.
+    pub due_date: Option<Option<DateTime<Utc>>>,
+    /// New category, or `Some(None)` to clear it.
+    pub category_id: Option<Option<Uuid>>,
+    /// The new set of tags, by name.
+    pub tags: Option<Vec<String>>,
+    /// Versions the client expects the row to have.
+    pub expected: Vec<Expected>,
+}
+
+impl TodoChanges {
+    fn is_empty(&self) -> bool {
+        self.title.is_none()
+            && self.description.is_none()
+            && self.status.is_none()
+            && self.priority.is_none()
+            && self.due_date.is_none()
+            && self.category_id.is_none()
+            && self.tags.is_none()
+    }
+}
+
+/// Creates a todo for the caller, with its tags (unknown names are created),
+/// in one transaction.
+///
+/// # Errors
+/// [`ServiceError::Invalid`] naming `category_id` when it is not one of the
+/// caller's categories.
+pub async fn create(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    new: NewTodo,
+) -> ServiceResult<TodoView> {
+    let txn = txn::begin_write(db).await?;
+    let category = match new.category_id {
+        Some(id) => Some(owned_category(&txn, user_id, id).await?),
+        None => None,
+    };
+    let tags = tags::find_or_create(&txn, user_id, &new.tags).await?;
+    let now = clock::now();
+    let status = new.status.unwrap_or(todo::TodoStatus::Pending);
+    let todo = todo::Model {
+        id: clock::new_id(),
+        user_id,
+        category_id: new.category_id,
+        title: new.title.trim().to_owned(),
+        description: new.description,
+        status,
+        priority: new.priority.unwrap_or(todo::Priority::Medium),
+        due_date: new.due_date.map(clock::to_db),
+        completed_at: (status == todo::TodoStatus::Completed).then_some(now),
+        deleted_at: None,
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    };
+    todo::Entity::insert(todo::ActiveModel::from(todo.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    link(&txn, todo.id, &tags).await?;
+    txn.commit().await?;
+    Ok(view(todo, category, tags))
+}
+
+/// One of the caller's todos, soft-deleted or not: two statements (the todo
+/// with its category, the tags).
+///
+/// # Errors
+/// [`ServiceError::NotFound`].
+pub async fn get(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> ServiceResult<TodoView> {
+    let found = find_owned(db, user_id, id).await?;
+    single(with_tags(db, vec![found]).await?)
+}
+
+/// Changes one of the caller's live todos, in one transaction: the fields,
+/// the status (with `completed_at` and a history row), the category and the
+/// set of tags. A request that names no field changes nothing.
+///
+/// # Errors
+/// [`ServiceError::NotFound`], [`ServiceError::Conflict`] when the todo is
+/// soft-deleted, a version error, or [`ServiceError::Invalid`] naming
+/// `category_id`.
+pub async fn update(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    id: Uuid,
+    changes: TodoChanges,
+) -> ServiceResult<TodoView> {
+    let txn = txn::begin_write(db).await?;
+    let (current, mut category) = find_live(&txn, user_id, id, &changes.expected).await?;
+    if changes.is_empty() {
+        let view = with_tags(&txn, vec![(current, category)]).await?;
+        txn.commit().await?;
+        return single(view);
+    }
+    let now = clock::now();
+    let mut am = bump(&current, now);
+    if let Some(title) = &changes.title {
+        am.title = Set(title.trim().to_owned());
+    }
+    if let Some(description) = changes.description.clone() {
+        am.description = Set(description);
+    }
+    if let Some(priority) = changes.priority {
+        am.priority = Set(priority);
+    }
+    if let Some(due_date) = changes.due_date {
+        am.due_date = Set(due_date.map(clock::to_db));
+    }
+    if let Some(category_id) = changes.category_id {
+        category = match category_id {
+            Some(cid) if category.as_ref().is_some_and(|c| c.id == cid) => category,
+            Some(cid) => Some(owned_category(&txn, user_id, cid).await?),
+            None => None,
+        };
+        am.category_id = Set(category_id);
+    }
+    let transition = changes
+        .status
+        .and_then(|to| set_status(&mut am, &current, to, now));
+    let todo = save(&txn, am, &current, &changes.expected).await?;
+    if let Some(entry) = transition {
+        record(&txn, entry).await?;
+    }
+    let tags = match &changes.tags {
+        Some(names) => {
+            let tags = tags::find_or_create(&txn, user_id, names).await?;
+            todo_tag::Entity::delete_many()
+                .filter(todo_tag::Column::TodoId.eq(id))
+                .exec(&txn)
+                .await?;
+            link(&txn, id, &tags).await?;
+            tags
+        }
+        None => load_tags(&txn, id).await?,
+    };
+    txn.commit().await?;
+    Ok(view(todo, category, tags))
+}
+
+/// Attaches the tags of every todo in `rows` with one `IN` query through
+/// `todo_tags` (none for no rows).
+pub(crate) async fn with_tags(
+    conn: &impl ConnectionTrait,
+    rows: Vec<(todo::Model, Option<category::Model>)>,
+) -> Result<Vec<TodoView>, DbErr> {
+    let (todos, categories): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
+    let tags = todos.load_many(tag::Entity, conn).await?;
+    Ok(todos
+        .into_iter()
+        .zip(categories)
+        .zip(tags.into_iter().chain(std::iter::repeat_with(Vec::new)))
+        .map(|((todo, category), tags)| view(todo, category, tags))
+        .collect())
+}
+
+/// The change every write makes: the next version, `updated_at` now.
+fn bump(current: &todo::Model, now: clock::Timestamp) -> todo::ActiveModel {
+    todo::ActiveModel {
+        id: Set(current.id),
+        version: Set(current.version + 1),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
+/// Writes `am` only if the row still has the version it was read with: the
+/// check and the write are one statement.
+async fn save(
+    conn: &impl ConnectionTrait,
+    am: todo::ActiveModel,
+    current: &todo::Model,
+    expected: &[Expected],
+) -> ServiceResult<todo::Model> {
+    match todo::Entity::update(am)
+        .validate()?
+        .filter(todo::Column::Version.eq(current.version))
+        .exec(conn)
+        .await
+    {
+        Ok(model) => Ok(model),
+        Err(DbErr::RecordNotUpdated) => Err(lost_race(conn, current.id, expected).await),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// Names what a guarded write that matched nothing ran into.
+async fn lost_race(conn: &impl ConnectionTrait, id: Uuid, expected: &[Expected]) -> ServiceError {
+    // A locking read sees the latest committed row even under MySQL's
+    // repeatable read, where a plain read would show the transaction's snapshot.
+    let now = todo::Entity::find_by_id(id).lock_shared().one(conn).await;
+    match now {
+        Ok(row) => version::lost_race(expected, row.map(|t| t.version), ENTITY),
+        Err(err) => err.into(),
+    }
+}
+
+/// The caller's todo with its category (one statement), deleted or not.
+async fn find_owned(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> ServiceResult<(todo::Model, Option<category::Model>)> {
+    todo::Entity::find_by_id(id)
+        .filter(todo::Column::UserId.eq(user_id))
+        .find_also_related(category::Entity)
+        .one(conn)
+        .await?
+        .ok_or(ServiceError::NotFound { entity: ENTITY })
+}
+
+/// The caller's todo for a change: it must be live and have the expected version.
+async fn find_live(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+    expected: &[Expected],
+) -> ServiceResult<(todo::Model, Option<category::Model>)> {
+    let found = find_owned(conn, user_id, id).await?;
+    if found.0.deleted_at.is_some() {
+        return Err(ServiceError::Conflict {
+            field: None,
+            message: "the todo is deleted; restore it before changing it".to_owned(),
+        });
+    }
+    version::check_all(expected, found.0.version)?;
+    Ok(found)
+}
+
+/// The caller's category `id`, or a validation error naming `category_id`.
+async fn owned_category(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> ServiceResult<category::Model> {
+    categories::find_owned(conn, user_id, id)
+        .await?
+        .ok_or_else(|| ServiceError::invalid("category_id", "is not one of your categories"))
+}
+
+async fn load_tags(conn: &impl ConnectionTrait, todo_id: Uuid) -> Result<Vec<tag::Model>, DbErr> {
+    tag::Entity::find()
+        .inner_join(todo_tag::Entity)
+        .filter(todo_tag::Column::TodoId.eq(todo_id))
+        .all(conn)
+        .await
+}
+
+async fn link(
+    conn: &impl ConnectionTrait,
+    todo_id: Uuid,
+    tags: &[tag::Model],
+) -> Result<(), DbErr> {
+    // A todo's tags are few (the API caps them), far below any engine's
+    // bind-parameter limit: one statement.
+    todo_tag::Entity::insert_many(tags.iter().map(|t| todo_tag::ActiveModel {
+        todo_id: Set(todo_id),
+        tag_id: Set(t.id),
+    }))
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
+}
+
+/// A todo as answered; its tags by name (sorted here, so that every route
+/// answers them in the same order whatever the engine's collation).
+fn view(
+    todo: todo::Model,
+    category: Option<category::Model>,
+    mut tags: Vec<tag::Model>,
+) -> TodoView {
+    tags.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.id.cmp(&b.id)));
+    TodoView {
+        todo,
+        category,
+        tags,
+    }
+}
+
+fn single(mut views: Vec<TodoView>) -> ServiceResult<TodoView> {
+    views
+        .pop()
+        .ok_or(ServiceError::Internal("a loaded todo vanished".to_owned()))
+}

@@ -1,0 +1,146 @@
+//! Status changes: `complete`, `reopen`, and the history they (and a PATCH
+//! of `status`) leave behind.
+//!
+//! Whatever route changes the status, [`set_status`] decides `completed_at`
+//! and the history row, and the caller writes both in the transaction of the
+//! change.
+
+use entity::{todo, todo_history};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{ENTITY, TodoView, bump, find_live, save, single, with_tags};
+use crate::version::Expected;
+use crate::{ServiceError, ServiceResult, clock, txn};
+
+/// Marks one of the caller's live todos `completed` (sets `completed_at`,
+/// appends history). A completed todo is answered as it is.
+///
+/// # Errors
+/// [`ServiceError::NotFound`], [`ServiceError::Conflict`] when it is
+/// soft-deleted, or a version error.
+pub async fn complete(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    id: Uuid,
+    expected: &[Expected],
+) -> ServiceResult<TodoView> {
+    change_status(db, user_id, id, expected, |status| {
+        (status != todo::TodoStatus::Completed).then_some(todo::TodoStatus::Completed)
+    })
+    .await
+}
+
+/// Reopens one of the caller's live todos: `completed` or `archived`
+/// becomes `pending` (clears `completed_at`, appends history). An open todo
+/// (`pending` or `in_progress`) is answered as it is.
+///
+/// # Errors
+/// [`ServiceError::NotFound`], [`ServiceError::Conflict`] when it is
+/// soft-deleted, or a version error.
+pub async fn reopen(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    id: Uuid,
+    expected: &[Expected],
+) -> ServiceResult<TodoView> {
+    change_status(db, user_id, id, expected, |status| {
+        matches!(
+            status,
+            todo::TodoStatus::Completed | todo::TodoStatus::Archived
+        )
+        .then_some(todo::TodoStatus::Pending)
+    })
+    .await
+}
+
+/// The status changes of one of the caller's todos (soft-deleted or not),
+/// oldest first.
+///
+/// # Errors
+/// [`ServiceError::NotFound`].
+pub async fn history(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    id: Uuid,
+) -> ServiceResult<Vec<todo_history::Model>> {
+    let exists = todo::Entity::find_by_id(id)
+        .filter(todo::Column::UserId.eq(user_id))
+        .select_only()
+        .column(todo::Column::Id)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?;
+    if exists.is_none() {
+        return Err(ServiceError::NotFound { entity: ENTITY });
+    }
+    Ok(todo_history::Entity::find()
+        .filter(todo_history::Column::TodoId.eq(id))
+        .order_by_asc(todo_history::Column::ChangedAt)
+        .order_by_asc(todo_history::Column::Id)
+        .all(db)
+        .await?)
+}
+
+async fn change_status(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    id: Uuid,
+    expected: &[Expected],
+    target: impl FnOnce(todo::TodoStatus) -> Option<todo::TodoStatus>,
+) -> ServiceResult<TodoView> {
+    let txn = txn::begin_write(db).await?;
+    let (current, category) = find_live(&txn, user_id, id, expected).await?;
+    let todo = match target(current.status) {
+        Some(to) => {
+            let now = clock::now();
+            let mut am = bump(&current, now);
+            let transition = set_status(&mut am, &current, to, now);
+            let todo = save(&txn, am, &current, expected).await?;
+            if let Some(entry) = transition {
+                record(&txn, entry).await?;
+            }
+            todo
+        }
+        None => current,
+    };
+    let view = with_tags(&txn, vec![(todo, category)]).await?;
+    txn.commit().await?;
+    single(view)
+}
+
+/// Sets `status` (and `completed_at`) on `am` when it differs from the
+/// todo's, and returns the history row to append.
+pub(super) fn set_status(
+    am: &mut todo::ActiveModel,
+    current: &todo::Model,
+    to: todo::TodoStatus,
+    now: clock::Timestamp,
+) -> Option<todo_history::Model> {
+    if to == current.status {
+        return None;
+    }
+    am.status = Set(to);
+    am.completed_at = Set((to == todo::TodoStatus::Completed).then_some(now));
+    Some(todo_history::Model {
+        id: clock::new_id(),
+        todo_id: current.id,
+        from_status: current.status,
+        to_status: to,
+        changed_at: now,
+    })
+}
+
+pub(super) async fn record(
+    conn: &impl ConnectionTrait,
+    entry: todo_history::Model,
+) -> Result<(), DbErr> {
+    todo_history::Entity::insert(todo_history::ActiveModel::from(entry))
+        .exec_without_returning(conn)
+        .await?;
+    Ok(())
+}
