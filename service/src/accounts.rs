@@ -6,14 +6,14 @@ use entity::{user, user_preferences};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::version::{self, Expected};
-use crate::{ServiceError, ServiceResult, clock, sessions};
+use crate::{ServiceError, ServiceResult, clock, sessions, txn};
 
 /// A user with their preferences: what the API calls a User.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,7 +109,7 @@ pub async fn register(
     new: NewAccount,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let account = insert_account(&txn, new).await?;
     audit::record(
         &txn,
@@ -230,7 +230,7 @@ pub async fn complete_login(
         audit::record(db, client, failure(Some(&user), "account suspended")).await?;
         return Err(ServiceError::Forbidden("this account is suspended"));
     }
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     sessions::purge_expired(&txn, user.id).await?;
     let issued = sessions::start(&txn, user.id, None, refresh_ttl, client).await?;
     audit::record(&txn, client, Event::on_user(action::LOGIN, user.id)).await?;
@@ -283,7 +283,7 @@ pub async fn update_profile(
     user_id: Uuid,
     changes: ProfileChanges,
 ) -> ServiceResult<Account> {
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let mut account = get_active(&txn, user_id).await?;
     version::check_all(&changes.expected, account.user.version)?;
     let now = clock::now();
@@ -392,7 +392,7 @@ pub async fn change_password(
     keep_session: Uuid,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let account = get_active(&txn, user_id).await?;
     bump(
         &txn,
@@ -428,7 +428,7 @@ pub async fn delete_own(
     user_id: Uuid,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let account = get_active(&txn, user_id).await?;
     crate::users::soft_delete_in(&txn, &account.user).await?;
     audit::record(
@@ -450,7 +450,7 @@ pub async fn create_or_promote_admin(
     db: &DatabaseConnection,
     new: NewAccount,
 ) -> ServiceResult<(Account, bool)> {
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let email = new.email.trim().to_lowercase();
     let existing = user::Entity::find()
         .filter(user::Column::Email.eq(email.as_str()))

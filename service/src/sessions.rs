@@ -12,14 +12,13 @@ use rand::Rng as _;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
-use crate::{ServiceError, ServiceResult, clock};
+use crate::{ServiceError, ServiceResult, clock, txn};
 
 /// A session just started, with the only copy of its refresh token.
 #[derive(Debug, Clone)]
@@ -108,7 +107,7 @@ pub async fn rotate(
     {
         return Err(INVALID);
     }
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     // Revoke only if still live: of two concurrent refreshes with the same
     // token, exactly one wins; the other is treated as reuse.
     let revoked = session::Entity::update_many()
@@ -134,7 +133,7 @@ async fn revoke_family_for_reuse(
     session: &session::Model,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let revoked = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(clock::now()))
         .filter(session::Column::FamilyId.eq(session.family_id))
@@ -179,7 +178,7 @@ pub async fn logout(
     else {
         return Ok(());
     };
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     revoke_where(&txn, session::Column::Id.eq(session.id)).await?;
     audit::record(
         &txn,

@@ -10,7 +10,7 @@ use entity::{user, user_preferences};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
-    QueryOrder, TransactionTrait,
+    QueryOrder,
 };
 use uuid::Uuid;
 
@@ -20,7 +20,7 @@ use crate::context::ClientMeta;
 use crate::paging::{PageRequest, Paged};
 use crate::search::contains_ci;
 use crate::version::{self, Expected};
-use crate::{ServiceError, ServiceResult, clock, sessions};
+use crate::{ServiceError, ServiceResult, clock, sessions, txn};
 
 /// Sort keys of the user list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -163,7 +163,7 @@ pub async fn update(
     changes: AdminChanges,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let current = get(&txn, id).await?;
     version::check_all(&changes.expected, current.user.version)?;
     let demotes = changes.is_admin == Some(false);
@@ -256,7 +256,7 @@ pub async fn soft_delete(
     client: &ClientMeta,
 ) -> ServiceResult<()> {
     refuse_self(actor, id, "delete")?;
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let current = get(&txn, id).await?;
     version::check_all(expected, current.user.version)?;
     if current.user.deleted_at.is_none() {
@@ -284,7 +284,7 @@ pub async fn purge(
     client: &ClientMeta,
 ) -> ServiceResult<()> {
     refuse_self(actor, id, "delete")?;
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let removed = user::Entity::delete_by_id(id).exec(&txn).await?;
     if removed.rows_affected == 0 {
         return Err(ServiceError::NotFound { entity: "user" });
@@ -309,7 +309,7 @@ pub async fn restore(
     id: Uuid,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
-    let txn = db.begin().await?;
+    let txn = txn::begin_write(db).await?;
     let current = get(&txn, id).await?;
     if current.user.deleted_at.is_none() {
         txn.commit().await?;
