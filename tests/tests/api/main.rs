@@ -8,6 +8,7 @@ mod admin;
 mod audit;
 mod auth;
 mod categories;
+mod concurrency;
 mod create_admin;
 mod docs;
 mod migrations;
