@@ -37,6 +37,8 @@ async fn the_server_answers_503_while_the_database_is_down_and_recovers_by_itsel
     );
     let app = TestApp::spawn().await;
     app.get("/health/ready").await.assert_status(200);
+    let ada = app.signup("ada").await;
+    app.get_as(&ada, "/api/v1/todos").await.assert_status(200);
 
     run(&stop);
     let outcome = std::panic::AssertUnwindSafe(async {
@@ -44,6 +46,16 @@ async fn the_server_answers_503_while_the_database_is_down_and_recovers_by_itsel
         let ready = app.get("/health/ready").await;
         let body = ready.assert_problem(503, "unavailable");
         assert_eq!(body["database"]["connected"], false);
+        // Requests that need the database: 503 problems, not 500s.
+        app.get_as(&ada, "/api/v1/todos")
+            .await
+            .assert_problem(503, "unavailable");
+        app.get_as(&ada, "/api/v1/users/me")
+            .await
+            .assert_problem(503, "unavailable");
+        app.login(&ada.email, tests::PASSWORD)
+            .await
+            .assert_problem(503, "unavailable");
         // The process is still up and answering while the database is gone.
         app.get("/metrics").await.assert_status(200);
     });
@@ -66,6 +78,11 @@ async fn the_server_answers_503_while_the_database_is_down_and_recovers_by_itsel
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    // The same process serves API requests again, with no restart.
+    app.get_as(&ada, "/api/v1/todos").await.assert_status(200);
+    app.login(&ada.email, tests::PASSWORD)
+        .await
+        .assert_status(200);
 }
 
 /// Runs a future, catching a panic so the database is restarted before the test fails.
