@@ -258,6 +258,13 @@ impl From<ServiceError> for ApiError {
                     None => error,
                 }
             }
+            ServiceError::NotFoundItems { entity, errors } => {
+                let detail = format!("{} of the {entity}s named do not exist", errors.len());
+                Self::new(ErrorKind::NotFound, detail).with_errors(errors)
+            }
+            ServiceError::ConflictingItems { message, errors } => {
+                Self::new(ErrorKind::Conflict, message).with_errors(errors)
+            }
             err @ ServiceError::StaleVersion { .. } => {
                 let mut errors = FieldErrors::new();
                 errors.insert("version".to_owned(), vec![err.to_string()]);

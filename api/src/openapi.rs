@@ -28,7 +28,7 @@ pub const BEARER: &str = "bearer_auth";
         (name = "auth", description = "Registration, login, tokens and sessions"),
         (name = "users", description = "The caller's profile and preferences"),
         (name = "admin", description = "User management and the audit log (admins only)"),
-        (name = "todos", description = "The caller's todos: filters, search, sorting, page and cursor pagination, status history"),
+        (name = "todos", description = "The caller's todos: filters, search, sorting, page and cursor pagination, status history, statistics, and all-or-nothing bulk operations (at most 1000 items or ids; a failure changes nothing and keys `errors` by item path, e.g. `items[3].title` or `ids[2]`, or by id for todos that are missing (404) or soft-deleted (409))"),
         (name = "categories", description = "The caller's categories, with live todo counts"),
         (name = "tags", description = "The caller's tags, with live todo counts; rename and merge"),
         (name = "system", description = "Health, readiness, metrics and documentation"),

@@ -38,6 +38,14 @@ pub mod action {
     pub const ADMIN_USER_RESTORE: &str = "admin.user_restore";
     /// An operator created or promoted an admin from the command line.
     pub const ADMIN_CREATE: &str = "admin.create";
+    /// A user created todos in one bulk request.
+    pub const TODO_BULK_CREATE: &str = "todo.bulk_create";
+    /// A user changed todos in one bulk request.
+    pub const TODO_BULK_UPDATE: &str = "todo.bulk_update";
+    /// A user deleted todos (soft or for good) in one bulk request.
+    pub const TODO_BULK_DELETE: &str = "todo.bulk_delete";
+    /// A user restored soft-deleted todos in one bulk request.
+    pub const TODO_BULK_RESTORE: &str = "todo.bulk_restore";
 }
 
 /// One event to record.

@@ -253,6 +253,23 @@ pub(crate) async fn find_owned(
         .await
 }
 
+/// The caller's categories among `ids` (fewer when some are not theirs),
+/// in one `IN` query (none for no ids).
+pub(crate) async fn find_owned_many(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<category::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    category::Entity::find()
+        .filter(category::Column::Id.is_in(ids.iter().copied()))
+        .filter(category::Column::UserId.eq(user_id))
+        .all(conn)
+        .await
+}
+
 /// Fails with a conflict on `name` if another of the caller's categories has `key`.
 async fn ensure_name_free(
     conn: &impl ConnectionTrait,

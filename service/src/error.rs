@@ -31,6 +31,24 @@ pub enum ServiceError {
         /// A sentence for the client.
         message: String,
     },
+    /// Rows a bulk operation names that do not exist or belong to somebody
+    /// else, with a message per id. Nothing was changed.
+    #[error("{count} of the {entity}s named do not exist", count = errors.len())]
+    NotFoundItems {
+        /// What was looked for, e.g. `"todo"`.
+        entity: &'static str,
+        /// A message per missing id.
+        errors: FieldErrors,
+    },
+    /// Rows a bulk operation names whose state forbids the change (a
+    /// soft-deleted todo, say), with a message per id. Nothing was changed.
+    #[error("{message}")]
+    ConflictingItems {
+        /// A sentence for the client.
+        message: String,
+        /// A message per id.
+        errors: FieldErrors,
+    },
     /// The client's `version` is not the current one.
     #[error("the resource was changed by someone else (current version {current})")]
     StaleVersion {

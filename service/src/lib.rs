@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod batch;
 pub mod categories;
 pub mod clock;
 pub mod context;

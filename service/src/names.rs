@@ -1,6 +1,8 @@
 //! Names of categories and tags: stored as typed (trimmed), unique per user
 //! by their key (trimmed and lower-cased), so "Work" and " work" are one name.
 
+use std::collections::HashSet;
+
 /// The display form of a name: the name without surrounding whitespace.
 #[must_use]
 pub fn display(name: &str) -> String {
@@ -17,10 +19,12 @@ pub fn key(name: &str) -> String {
 /// the order is kept. Each entry is `(display, key)`.
 #[must_use]
 pub fn distinct(names: &[String]) -> Vec<(String, String)> {
+    // A set, not a scan of `out`: a bulk request names up to 50,000 tags.
+    let mut seen = HashSet::with_capacity(names.len());
     let mut out: Vec<(String, String)> = Vec::with_capacity(names.len());
     for name in names {
         let key = key(name);
-        if !out.iter().any(|(_, k)| *k == key) {
+        if seen.insert(key.clone()) {
             out.push((display(name), key));
         }
     }

@@ -13,13 +13,13 @@ use entity::{tag, todo, todo_tag};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect, RelationTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
 };
 use uuid::Uuid;
 
 use crate::paging::{self, PageRequest, Paged};
-use crate::{ServiceError, ServiceResult, clock, names, txn};
+use crate::{ServiceError, ServiceResult, batch, clock, names, txn};
 
 const ENTITY: &str = "tag";
 
@@ -219,6 +219,10 @@ pub async fn merge(
 /// the order of `names` and without repeats (compared case-insensitively;
 /// the first spelling wins). Runs inside the caller's transaction.
 ///
+/// Built for a whole batch at once: one `SELECT … WHERE name_key IN (…)`
+/// and one multi-row `INSERT` of the missing names (more only past the
+/// engine's bind-parameter limit), whatever the number of names.
+///
 /// # Errors
 /// The database error.
 pub(crate) async fn find_or_create(
@@ -230,33 +234,81 @@ pub(crate) async fn find_or_create(
     if wanted.is_empty() {
         return Ok(Vec::new());
     }
-    let by_key = |keys: Vec<String>| {
-        tag::Entity::find()
-            .filter(tag::Column::UserId.eq(user_id))
-            .filter(tag::Column::NameKey.is_in(keys))
-    };
-    let mut found = by_key(wanted.iter().map(|(_, k)| k.clone()).collect())
-        .all(conn)
-        .await?;
+    let keys = wanted.iter().map(|(_, key)| key.clone()).collect();
+    let mut found = by_keys(conn, user_id, keys).await?;
     let missing: Vec<tag::Model> = wanted
         .iter()
-        .filter(|(_, key)| !found.iter().any(|t| t.name_key == *key))
+        .filter(|(_, key)| !found.contains_key(key))
         .map(|(name, key)| new_tag(user_id, name.clone(), key.clone()))
         .collect();
     if !missing.is_empty() {
-        let keys = missing.iter().map(|t| t.name_key.clone()).collect();
-        // A concurrent request may create the same name first: skip those
-        // rows and read back what is there now.
-        tag::Entity::insert_many(missing.into_iter().map(tag::ActiveModel::from))
-            .on_conflict_do_nothing_on([tag::Column::UserId, tag::Column::NameKey])
-            .exec_without_returning(conn)
-            .await?;
-        found.extend(by_key(keys).all(conn).await?);
+        let expected = missing.len() as u64;
+        let keys: Vec<String> = missing.iter().map(|t| t.name_key.clone()).collect();
+        let rows = missing
+            .iter()
+            .cloned()
+            .map(tag::ActiveModel::from)
+            .collect();
+        // A concurrent request may create the same name first: its row is
+        // skipped here and read back below. PostgreSQL and SQLite count only
+        // the rows they inserted, so when every row went in there is nothing
+        // to read back; MySQL counts a skipped row as matched, so it always reads.
+        let inserted = batch::insert_all_skipping_clashes(
+            conn,
+            rows,
+            [tag::Column::UserId, tag::Column::NameKey],
+        )
+        .await?;
+        if inserted == expected && conn.get_database_backend() != DbBackend::MySql {
+            found.extend(missing.into_iter().map(|t| (t.name_key.clone(), t)));
+        } else {
+            found.extend(by_keys(conn, user_id, keys).await?);
+        }
     }
     Ok(wanted
         .iter()
-        .filter_map(|(_, key)| found.iter().find(|t| t.name_key == *key).cloned())
+        .filter_map(|(_, key)| found.get(key).cloned())
         .collect())
+}
+
+/// The caller's existing tags named `names` (any case); unknown names are
+/// skipped. One `IN` query.
+///
+/// # Errors
+/// The database error.
+pub(crate) async fn find_named(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    names: &[String],
+) -> Result<Vec<tag::Model>, DbErr> {
+    let keys: Vec<String> = names::distinct(names)
+        .into_iter()
+        .map(|(_, key)| key)
+        .collect();
+    if keys.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(by_keys(conn, user_id, keys).await?.into_values().collect())
+}
+
+/// The caller's tags whose `name_key` is among `keys`, by key: one `IN`
+/// query per bind limit's worth of keys.
+async fn by_keys(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    keys: Vec<String>,
+) -> Result<HashMap<String, tag::Model>, DbErr> {
+    let per_statement = batch::rows_per_statement(conn.get_database_backend(), 1);
+    let mut found = HashMap::with_capacity(keys.len());
+    for chunk in batch::chunked(keys, per_statement) {
+        let tags = tag::Entity::find()
+            .filter(tag::Column::UserId.eq(user_id))
+            .filter(tag::Column::NameKey.is_in(chunk))
+            .all(conn)
+            .await?;
+        found.extend(tags.into_iter().map(|t| (t.name_key.clone(), t)));
+    }
+    Ok(found)
 }
 
 /// The caller's tags among `ids` (fewer when some are not theirs).

@@ -37,6 +37,22 @@ impl TestApp {
         res.json()
     }
 
+    /// `POST /api/v1/todos/bulk` as `user` with `items`; asserts `201` and
+    /// returns the new todos.
+    pub async fn bulk_create(&self, user: &TestUser, items: &[Value]) -> Vec<Value> {
+        let res = self
+            .post_as(user, "/api/v1/todos/bulk", &json!({ "items": items }))
+            .await;
+        res.assert_status(201);
+        res.json()["items"].as_array().expect("items").clone()
+    }
+
+    /// The ids of todo answers, as JSON strings.
+    #[must_use]
+    pub fn ids_of(todos: &[Value]) -> Vec<Value> {
+        todos.iter().map(|t| t["id"].clone()).collect()
+    }
+
     /// `GET /api/v1/todos?{query}` as `user`; asserts `200` and returns the answer.
     pub async fn list_todos(&self, user: &TestUser, query: &str) -> TestResponse {
         let res = self.get_as(user, &format!("/api/v1/todos?{query}")).await;

@@ -6,9 +6,11 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk;
 pub mod categories;
 pub mod enums;
 mod rules;
+pub mod stats;
 pub mod tags;
 pub mod todo_list;
 pub mod todos;

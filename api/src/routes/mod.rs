@@ -5,6 +5,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub mod admin;
 pub mod auth;
+pub mod bulk;
 pub mod categories;
 pub(crate) mod responses;
 pub mod system;
@@ -57,6 +58,11 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
                 // Literal `/todos/...` paths go before `/todos/{id}`.
                 .service(todos::list_todos)
                 .service(todos::create_todo)
+                .service(todos::todo_stats)
+                .service(bulk::bulk_create_todos)
+                .service(bulk::bulk_update_todos)
+                .service(bulk::bulk_delete_todos)
+                .service(bulk::bulk_restore_todos)
                 .service(todos::get_todo)
                 .service(todos::update_todo)
                 .service(todos::delete_todo)

@@ -1,5 +1,5 @@
-//! `/todos`: the caller's todos: create, list, read, change, delete,
-//! restore, complete, reopen, history.
+//! `/todos`: the caller's todos: create, list, statistics, read, change,
+//! delete, restore, complete, reopen, history (bulk operations are in `bulk`).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::conditional::{IfMatch, versioned_ok, with_etag};
+use crate::dto::stats::TodoStatsOut;
 use crate::dto::todo_list::{TodoListQuery, TodoPage};
 use crate::dto::todos::{HistoryEntryOut, TodoCreate, TodoOut, TodoUpdate};
 use crate::dto::users::DeleteQuery;
@@ -140,6 +141,29 @@ pub async fn list_todos(
         Paging::Page(page) => TodoPage::paged(&req, page, list),
         Paging::Cursor(cursor) => TodoPage::walked(&req, cursor.is_some(), list),
     }))
+}
+
+/// Statistics over the caller's live (not soft-deleted) todos: counts by
+/// status and by priority (every key present), overdue todos, and
+/// completions per day over the last 30 days in UTC (oldest first, ending
+/// today, days without completions at 0). Computed by grouped queries in
+/// the database: two statements whatever the number of todos.
+#[utoipa::path(
+    tag = "todos",
+    security(("bearer_auth" = [])),
+    responses(
+        (status = 200, description = "The caller's statistics", body = TodoStatsOut),
+        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
+        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
+    )
+)]
+#[get("/todos/stats")]
+pub async fn todo_stats(
+    state: web::Data<AppState>,
+    auth: AuthUser,
+) -> ApiResult<web::Json<TodoStatsOut>> {
+    let stats = todos::stats(&state.db, auth.id).await?;
+    Ok(web::Json(stats.into()))
 }
 
 /// One of the caller's todos (soft-deleted ones too, with `deleted_at`), with an `ETag`.

@@ -17,10 +17,12 @@
 //!   is a conflict;
 //! - another user's todo does not exist.
 
+mod bulk;
 pub mod cursor;
 mod deletion;
 pub mod query;
 mod statements;
+mod stats;
 mod status;
 
 use chrono::{DateTime, Utc};
@@ -33,10 +35,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::version::{self, Expected};
-use crate::{ServiceError, ServiceResult, categories, clock, tags, txn};
+use crate::{ServiceError, ServiceResult, batch, categories, clock, tags, txn};
 
-pub use deletion::{purge, restore, soft_delete};
+pub use bulk::{BulkChanges, MAX_BULK, create_many, update_many};
+pub use deletion::{delete_many, purge, restore, restore_many, soft_delete};
 pub use query::{ListRequest, TodoList, list};
+pub use stats::{TodoStats, stats};
 pub use status::{complete, history, reopen};
 use status::{record, set_status};
 
@@ -124,9 +128,21 @@ pub async fn create(
         None => None,
     };
     let tags = tags::find_or_create(&txn, user_id, &new.tags).await?;
-    let now = clock::now();
+    let todo = new_row(user_id, new, clock::now());
+    todo::Entity::insert(todo::ActiveModel::from(todo.clone()))
+        .exec_without_returning(&txn)
+        .await?;
+    link(&txn, tags.iter().map(|t| (todo.id, t.id))).await?;
+    txn.commit().await?;
+    Ok(view(todo, category, tags))
+}
+
+/// The row of a new todo of `user_id`, every column set (bulk inserts
+/// need them all): defaults filled, the title trimmed, `completed_at` set
+/// when it starts `completed`.
+fn new_row(user_id: Uuid, new: NewTodo, now: clock::Timestamp) -> todo::Model {
     let status = new.status.unwrap_or(todo::TodoStatus::Pending);
-    let todo = todo::Model {
+    todo::Model {
         id: clock::new_id(),
         user_id,
         category_id: new.category_id,
@@ -140,13 +156,7 @@ pub async fn create(
         version: 1,
         created_at: now,
         updated_at: now,
-    };
-    todo::Entity::insert(todo::ActiveModel::from(todo.clone()))
-        .exec_without_returning(&txn)
-        .await?;
-    link(&txn, todo.id, &tags).await?;
-    txn.commit().await?;
-    Ok(view(todo, category, tags))
+    }
 }
 
 /// One of the caller's todos, soft-deleted or not: two statements (the todo
@@ -206,9 +216,7 @@ pub async fn update(
         .status
         .and_then(|to| set_status(&mut am, &current, to, now));
     let todo = save(&txn, am, &current, &changes.expected).await?;
-    if let Some(entry) = transition {
-        record(&txn, entry).await?;
-    }
+    record(&txn, transition).await?;
     let tags = match &changes.tags {
         Some(names) => {
             let tags = tags::find_or_create(&txn, user_id, names).await?;
@@ -216,7 +224,7 @@ pub async fn update(
                 .filter(todo_tag::Column::TodoId.eq(id))
                 .exec(&txn)
                 .await?;
-            link(&txn, id, &tags).await?;
+            link(&txn, tags.iter().map(|t| (id, t.id))).await?;
             tags
         }
         None => load_tags(&txn, id).await?,
@@ -333,20 +341,23 @@ async fn load_tags(conn: &impl ConnectionTrait, todo_id: Uuid) -> Result<Vec<tag
         .await
 }
 
+/// Writes `(todo_id, tag_id)` links: one multi-row `INSERT` (more only past
+/// the engine's bind-parameter limit), none for no links.
 async fn link(
     conn: &impl ConnectionTrait,
-    todo_id: Uuid,
-    tags: &[tag::Model],
+    links: impl IntoIterator<Item = (Uuid, Uuid)>,
 ) -> Result<(), DbErr> {
-    // A todo's tags are few (the API caps them), far below any engine's
-    // bind-parameter limit: one statement.
-    todo_tag::Entity::insert_many(tags.iter().map(|t| todo_tag::ActiveModel {
-        todo_id: Set(todo_id),
-        tag_id: Set(t.id),
-    }))
-    .exec_without_returning(conn)
-    .await?;
-    Ok(())
+    batch::insert_all(conn, link_rows(links)).await
+}
+
+fn link_rows(links: impl IntoIterator<Item = (Uuid, Uuid)>) -> Vec<todo_tag::ActiveModel> {
+    links
+        .into_iter()
+        .map(|(todo_id, tag_id)| todo_tag::ActiveModel {
+            todo_id: Set(todo_id),
+            tag_id: Set(tag_id),
+        })
+        .collect()
 }
 
 /// A todo as answered; its tags by name (sorted here, so that every route

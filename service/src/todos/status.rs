@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::{ENTITY, TodoView, bump, find_live, save, single, with_tags};
 use crate::version::Expected;
-use crate::{ServiceError, ServiceResult, clock, txn};
+use crate::{ServiceError, ServiceResult, batch, clock, txn};
 
 /// Marks one of the caller's live todos `completed` (sets `completed_at`,
 /// appends history). A completed todo is answered as it is.
@@ -101,9 +101,7 @@ async fn change_status(
             let mut am = bump(&current, now);
             let transition = set_status(&mut am, &current, to, now);
             let todo = save(&txn, am, &current, expected).await?;
-            if let Some(entry) = transition {
-                record(&txn, entry).await?;
-            }
+            record(&txn, transition).await?;
             todo
         }
         None => current,
@@ -121,12 +119,20 @@ pub(super) fn set_status(
     to: todo::TodoStatus,
     now: clock::Timestamp,
 ) -> Option<todo_history::Model> {
-    if to == current.status {
-        return None;
-    }
+    let entry = transition(current, to, now)?;
     am.status = Set(to);
     am.completed_at = Set((to == todo::TodoStatus::Completed).then_some(now));
-    Some(todo_history::Model {
+    Some(entry)
+}
+
+/// The history row of `current` moving to `to` at `now`; none when it has
+/// that status already (no change, no history).
+pub(super) fn transition(
+    current: &todo::Model,
+    to: todo::TodoStatus,
+    now: clock::Timestamp,
+) -> Option<todo_history::Model> {
+    (to != current.status).then(|| todo_history::Model {
         id: clock::new_id(),
         todo_id: current.id,
         from_status: current.status,
@@ -135,12 +141,15 @@ pub(super) fn set_status(
     })
 }
 
+/// Appends history rows: one multi-row `INSERT` (more only past the
+/// engine's bind-parameter limit), none for no rows.
 pub(super) async fn record(
     conn: &impl ConnectionTrait,
-    entry: todo_history::Model,
+    entries: impl IntoIterator<Item = todo_history::Model>,
 ) -> Result<(), DbErr> {
-    todo_history::Entity::insert(todo_history::ActiveModel::from(entry))
-        .exec_without_returning(conn)
-        .await?;
-    Ok(())
+    let rows = entries
+        .into_iter()
+        .map(todo_history::ActiveModel::from)
+        .collect();
+    batch::insert_all(conn, rows).await
 }

@@ -7,6 +7,8 @@
 mod admin;
 mod audit;
 mod auth;
+mod bulk;
+mod bulk_failures;
 mod categories;
 mod concurrency;
 mod create_admin;
@@ -15,6 +17,7 @@ mod migrations;
 mod profile;
 mod rate_limit;
 mod schema;
+mod stats;
 mod system;
 mod tags;
 mod todo_listing;
