@@ -32,6 +32,11 @@ pub async fn connect(
         .max_lifetime(pool.max_lifetime)
         // Statements are logged by our metric callback when slow, not one by one here.
         .sqlx_logging(false)
+        // sqlx pings a connection on every checkout by default: a round trip
+        // per statement. Ping only connections idle long enough to have been
+        // dropped (a restarted database, a proxy's timeout); a hot connection
+        // that died fails its statement once (503) and is replaced.
+        .test_before_acquire_if_idle_for(std::time::Duration::from_secs(1))
         .map_sqlx_sqlite_opts(|opts| {
             opts.foreign_keys(true)
                 .journal_mode(SqliteJournalMode::Wal)
