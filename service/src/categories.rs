@@ -277,16 +277,12 @@ async fn ensure_name_free(
     key: &str,
     except: Option<Uuid>,
 ) -> ServiceResult<()> {
-    let mut select = category::Entity::find()
-        .filter(category::Column::UserId.eq(user_id))
-        .filter(category::Column::NameKey.eq(key));
-    if let Some(except) = except {
-        select = select.filter(category::Column::Id.ne(except));
-    }
-    if select.one(conn).await?.is_some() {
-        return Err(ServiceError::taken("name"));
-    }
-    Ok(())
+    let columns = names::NameColumns {
+        user_id: category::Column::UserId,
+        name_key: category::Column::NameKey,
+        id: category::Column::Id,
+    };
+    names::ensure_free::<category::Entity>(conn, columns, user_id, key, except).await
 }
 
 /// Live todos per category of `ids`, in one grouped query (none for no ids).

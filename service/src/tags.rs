@@ -357,16 +357,12 @@ async fn ensure_name_free(
     key: &str,
     except: Option<Uuid>,
 ) -> ServiceResult<()> {
-    let mut select = tag::Entity::find()
-        .filter(tag::Column::UserId.eq(user_id))
-        .filter(tag::Column::NameKey.eq(key));
-    if let Some(except) = except {
-        select = select.filter(tag::Column::Id.ne(except));
-    }
-    if select.one(conn).await?.is_some() {
-        return Err(ServiceError::taken("name"));
-    }
-    Ok(())
+    let columns = names::NameColumns {
+        user_id: tag::Column::UserId,
+        name_key: tag::Column::NameKey,
+        id: tag::Column::Id,
+    };
+    names::ensure_free::<tag::Entity>(conn, columns, user_id, key, except).await
 }
 
 /// Live todos per tag of `ids`, in one grouped query (none for no ids).
