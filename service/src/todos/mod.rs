@@ -159,14 +159,25 @@ fn new_row(user_id: Uuid, new: NewTodo, now: clock::Timestamp) -> todo::Model {
     }
 }
 
-/// One of the caller's todos, soft-deleted or not: two statements (the todo
-/// with its category, the tags).
+/// One of the caller's todos, soft-deleted or not, in one statement: the
+/// todo `LEFT JOIN` its category and, through `todo_tags`, its tags (a row
+/// per tag, or one row without a tag).
 ///
 /// # Errors
 /// [`ServiceError::NotFound`].
 pub async fn get(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> ServiceResult<TodoView> {
-    let found = find_owned(db, user_id, id).await?;
-    single(with_tags(db, vec![found]).await?)
+    let mut rows = todo::Entity::find_by_id(id)
+        .filter(todo::Column::UserId.eq(user_id))
+        .find_also_related(category::Entity)
+        .find_also_related(tag::Entity)
+        .all(db)
+        .await?
+        .into_iter();
+    let (todo, category, tag) = rows
+        .next()
+        .ok_or(ServiceError::NotFound { entity: ENTITY })?;
+    let tags = tag.into_iter().chain(rows.filter_map(|(_, _, tag)| tag));
+    Ok(view(todo, category, tags.collect()))
 }
 
 /// Changes one of the caller's live todos, in one transaction: the fields,
