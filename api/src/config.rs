@@ -57,6 +57,8 @@ pub struct Config {
     pub trust_proxy_headers: bool,
     /// bcrypt hashes computed at once; the default leaves one core free.
     pub password_hash_concurrency: usize,
+    /// How long a list total may be remembered (`0`: count every page).
+    pub list_totals_ttl: Duration,
 }
 
 /// Connection-pool settings.
@@ -182,6 +184,7 @@ impl Config {
                     .max(1),
             )?
             .max(1),
+            list_totals_ttl: secs(&get, "LIST_TOTALS_TTL_SECS", 2)?,
         })
     }
 

@@ -10,6 +10,7 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::{self, from_fn};
 use actix_web::{App, HttpServer, web};
 use migration::{Migrator, MigratorTrait};
+use service::todos::ListTotals;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -18,6 +19,9 @@ use crate::config::{Config, redact_url};
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
+
+/// Users whose list totals are remembered at once (the least recently used go first).
+const LIST_TOTALS_USERS: u64 = 100_000;
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +108,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
             config.password_hash_concurrency,
         )),
         dummy_hash: dummy_hash.into(),
+        list_totals: ListTotals::new(config.list_totals_ttl, LIST_TOTALS_USERS),
         config: Arc::new(config),
         metrics,
     })
@@ -139,6 +144,7 @@ pub fn app(
         .default_service(web::to(|| async {
             Err::<actix_web::HttpResponse, _>(ApiError::not_found("route"))
         }))
+        .wrap(from_fn(crate::auth::forget_totals_after_writes))
         .wrap(cors)
         .wrap(middleware::Logger::new(
             r#"%a "%r" %s %b %Dms %{x-request-id}o"#,

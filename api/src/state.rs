@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 use sea_orm::DatabaseConnection;
+use service::todos::ListTotals;
 use tokio::sync::Semaphore;
 
 use crate::auth::{AuthRateLimiter, JwtKeys};
@@ -28,6 +29,8 @@ pub struct AppState {
     pub auth_limiter: Option<Arc<AuthRateLimiter>>,
     /// Permits for bcrypt work running at once (`PASSWORD_HASH_CONCURRENCY`).
     pub password_slots: Arc<Semaphore>,
+    /// Recently counted list totals (`LIST_TOTALS_TTL_SECS`).
+    pub list_totals: ListTotals,
 }
 
 impl AppState {

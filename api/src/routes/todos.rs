@@ -136,7 +136,7 @@ pub async fn list_todos(
     ValidQuery(query): ValidQuery<TodoListQuery>,
 ) -> ApiResult<web::Json<TodoPage>> {
     let request = list_request(query)?;
-    let list = todos::list(&state.db, auth.id, &request).await?;
+    let list = todos::list(&state.db, &state.list_totals, auth.id, &request).await?;
     Ok(web::Json(match request.paging {
         Paging::Page(page) => TodoPage::paged(&req, page, list),
         Paging::Cursor(cursor) => TodoPage::walked(&req, cursor.is_some(), list),

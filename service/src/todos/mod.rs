@@ -24,6 +24,7 @@ pub mod query;
 mod statements;
 mod stats;
 mod status;
+mod totals;
 
 use chrono::{DateTime, Utc};
 use entity::{category, tag, todo, todo_tag};
@@ -43,6 +44,7 @@ pub use query::{ListRequest, TodoList, list};
 pub use stats::{TodoStats, stats};
 pub use status::{complete, history, reopen};
 use status::{record, set_status};
+pub use totals::ListTotals;
 
 const ENTITY: &str = "todo";
 

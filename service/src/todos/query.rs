@@ -5,7 +5,10 @@
 //!
 //! - page mode: (1) the count, which also reads the caller's
 //!   `default_page_size` / `default_sort` preferences through scalar
-//!   subqueries when the request leaves them open; (2) the page, todos
+//!   subqueries when the request leaves them open; what it answers is
+//!   remembered for a short while per user and filter, until the user's
+//!   next write (see [`ListTotals`]), so the next pages of the same list
+//!   skip it; (2) the page, todos
 //!   `LEFT JOIN` categories; (3) the tags of the page's todos, one `IN`
 //!   query through `todo_tags`. A count of zero, or a page past the end,
 //!   skips (2) and (3).
@@ -33,6 +36,8 @@ use uuid::Uuid;
 
 use super::cursor::Cursor;
 pub use super::statements::{Needs, count_query, page_query};
+pub use super::totals::ListTotals;
+use super::totals::{Counted, Lookup};
 use super::{TodoView, with_tags};
 use crate::{ServiceResult, clock};
 
@@ -101,7 +106,7 @@ impl Sort {
 }
 
 /// Which todos the list shows with respect to soft deletion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Deleted {
     /// Live todos only (the default).
     #[default]
@@ -113,7 +118,7 @@ pub enum Deleted {
 }
 
 /// Filters of the todo list; they combine (all must hold).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct Filter {
     /// Any of these statuses (none: any status).
     pub statuses: Vec<todo::TodoStatus>,
@@ -200,6 +205,7 @@ pub enum Window<'a> {
 /// The database error.
 pub async fn list(
     db: &impl ConnectionTrait,
+    totals: &ListTotals,
     user_id: Uuid,
     request: &ListRequest,
 ) -> ServiceResult<TodoList> {
@@ -210,15 +216,14 @@ pub async fn list(
                 size: request.size.is_none(),
                 sort: request.sort_key.is_none(),
             };
-            let row = db
-                .query_one(&count_query(user_id, &request.filter, now, needs))
-                .await?;
-            let (total, prefs) = match row {
-                Some(row) => (
-                    u64::try_from(row.try_get::<i64>("", "total")?).unwrap_or(0),
-                    Preferences::from_row(&row, needs)?,
-                ),
-                None => (0, Preferences::default()),
+            let Counted { total, prefs } = match totals.lookup(user_id, &request.filter, needs) {
+                Lookup::Hit(counted) => counted,
+                Lookup::Miss(ticket) => {
+                    let counted = count(db, user_id, &request.filter, now, needs).await?;
+                    ListTotals::store(ticket, counted);
+                    counted
+                }
+                Lookup::Never => count(db, user_id, &request.filter, now, needs).await?,
             };
             let size = request.size.unwrap_or(prefs.size);
             let sort = Sort {
@@ -291,9 +296,32 @@ pub async fn list(
     }
 }
 
+/// Runs the count statement: the total, and the preferences it read.
+async fn count(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    filter: &Filter,
+    now: clock::Timestamp,
+    needs: Needs,
+) -> ServiceResult<Counted> {
+    let row = db
+        .query_one(&count_query(user_id, filter, now, needs))
+        .await?;
+    Ok(match row {
+        Some(row) => Counted {
+            total: u64::try_from(row.try_get::<i64>("", "total")?).unwrap_or(0),
+            prefs: Preferences::from_row(&row, needs)?,
+        },
+        None => Counted {
+            total: 0,
+            prefs: Preferences::default(),
+        },
+    })
+}
+
 /// The caller's list preferences, with the service defaults where unset.
-#[derive(Debug, Clone, Copy)]
-struct Preferences {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Preferences {
     size: u64,
     sort_key: SortKey,
 }

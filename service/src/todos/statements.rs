@@ -42,7 +42,7 @@ pub fn page_query(
 }
 
 /// What the count statement also reads from the caller's preferences.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub struct Needs {
     /// `default_page_size`.
     pub size: bool,

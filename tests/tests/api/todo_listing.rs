@@ -2,6 +2,8 @@
 //! answers, the caller's preferences, bad parameters, and what a page costs
 //! in statements. Orders are in `todo_sorting`.
 
+use std::time::Duration;
+
 use chrono::{SecondsFormat, TimeDelta, Utc};
 use serde_json::{Value, json};
 use tests::{TestApp, TestResponse, TestUser};
@@ -139,7 +141,8 @@ async fn filters_search_and_deletion_views_return_exactly_the_matching_todos() {
 
 #[actix_web::test]
 async fn a_page_of_5_or_of_100_todos_with_category_and_tags_costs_the_same_few_statements() {
-    let app = TestApp::spawn().await;
+    // Every page counts here: no remembered totals (they are tested below).
+    let app = TestApp::spawn_with(|config| config.list_totals_ttl = Duration::ZERO).await;
     let alice = app.signup("alice").await;
     let mut categories = Vec::new();
     for name in ["c0", "c1", "c2", "c3", "c4"] {
@@ -189,6 +192,82 @@ async fn a_page_of_5_or_of_100_todos_with_category_and_tags_costs_the_same_few_s
         next.statements() <= 2,
         "size and sort named: no preference lookup"
     );
+}
+
+#[actix_web::test]
+async fn the_next_pages_skip_the_count_until_the_user_writes() {
+    let app = TestApp::spawn().await;
+    let alice = app.signup("alice").await;
+    let bob = app.signup("bob").await;
+    for i in 0..5 {
+        app.todo_titled(&alice, &format!("t{i}")).await;
+    }
+
+    let first = app.list_todos(&alice, "size=2").await;
+    let second = app.list_todos(&alice, "size=2&page=2").await;
+
+    assert_eq!(first.json()["total"], 5);
+    assert_eq!(second.json()["total"], 5);
+    assert_eq!(
+        second.statements(),
+        first.statements() - 1,
+        "the count of the first page is remembered"
+    );
+    let pending = app.list_todos(&alice, "size=2&status=pending").await;
+    assert_eq!(
+        pending.statements(),
+        first.statements(),
+        "another filter counts"
+    );
+    app.todo_titled(&bob, "bob's").await;
+    let untouched = app.list_todos(&alice, "size=2&page=3").await;
+    assert_eq!(
+        untouched.statements(),
+        second.statements(),
+        "bob's writes are his"
+    );
+
+    let todo = app.todo_titled(&alice, "t5").await;
+    let after = app.list_todos(&alice, "size=2&page=3").await;
+    assert_eq!(
+        after.json()["total"],
+        6,
+        "the caller's write is seen at once"
+    );
+    assert_eq!(after.statements(), first.statements());
+    app.delete_as(&alice, &TestApp::todo_path(&todo))
+        .await
+        .assert_status(204);
+    assert_eq!(app.list_todos(&alice, "size=2").await.json()["total"], 5);
+    assert_eq!(
+        app.list_todos(&alice, "size=2&status=pending").await.json()["total"],
+        5
+    );
+    app.patch_as(
+        &alice,
+        "/api/v1/users/me",
+        &json!({ "preferences": { "default_page_size": 4 } }),
+    )
+    .await
+    .assert_status(200);
+    assert_eq!(
+        app.list_todos(&alice, "").await.json()["size"],
+        4,
+        "preferences too"
+    );
+}
+
+#[actix_web::test]
+async fn with_no_memory_for_totals_every_page_counts() {
+    let app = TestApp::spawn_with(|config| config.list_totals_ttl = Duration::ZERO).await;
+    let alice = app.signup("alice").await;
+    for i in 0..3 {
+        app.todo_titled(&alice, &format!("t{i}")).await;
+    }
+    let first = app.list_todos(&alice, "size=2").await;
+    let second = app.list_todos(&alice, "size=2&page=2").await;
+    assert_eq!(second.json()["total"], 3);
+    assert_eq!(second.statements(), first.statements());
 }
 
 #[actix_web::test]
