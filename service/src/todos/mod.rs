@@ -26,12 +26,13 @@ mod stats;
 mod status;
 mod totals;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::{category, tag, todo, todo_tag};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, LoaderTrait, QueryFilter,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -56,7 +57,28 @@ pub struct TodoView {
     /// Its category, if it has one.
     pub category: Option<category::Model>,
     /// Its tags, by name.
-    pub tags: Vec<tag::Model>,
+    pub tags: Vec<TodoTag>,
+}
+
+/// A tag as a todo shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoTag {
+    /// The tag id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its case-folded name, by which a todo's tags are ordered.
+    pub name_key: String,
+}
+
+impl From<tag::Model> for TodoTag {
+    fn from(tag: tag::Model) -> Self {
+        Self {
+            id: tag.id,
+            name: tag.name,
+            name_key: tag.name_key,
+        }
+    }
 }
 
 /// A new todo. Lengths are checked by the caller (title 1–200 characters
@@ -179,7 +201,7 @@ pub async fn get(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> ServiceR
         .next()
         .ok_or(ServiceError::NotFound { entity: ENTITY })?;
     let tags = tag.into_iter().chain(rows.filter_map(|(_, _, tag)| tag));
-    Ok(view(todo, category, tags.collect()))
+    Ok(view(todo, category, tags))
 }
 
 /// Changes one of the caller's live todos, in one transaction: the fields,
@@ -238,7 +260,7 @@ pub async fn update(
                 .exec(&txn)
                 .await?;
             link(&txn, tags.iter().map(|t| (id, t.id))).await?;
-            tags
+            tags.into_iter().map(TodoTag::from).collect()
         }
         None => load_tags(&txn, id).await?,
     };
@@ -252,14 +274,44 @@ pub(crate) async fn with_tags(
     conn: &impl ConnectionTrait,
     rows: Vec<(todo::Model, Option<category::Model>)>,
 ) -> Result<Vec<TodoView>, DbErr> {
-    let (todos, categories): (Vec<_>, Vec<_>) = rows.into_iter().unzip();
-    let tags = todos.load_many(tag::Entity, conn).await?;
-    Ok(todos
+    let mut tags = tags_of(conn, rows.iter().map(|(todo, _)| todo.id)).await?;
+    Ok(rows
         .into_iter()
-        .zip(categories)
-        .zip(tags.into_iter().chain(std::iter::repeat_with(Vec::new)))
-        .map(|((todo, category), tags)| view(todo, category, tags))
+        .map(|(todo, category)| {
+            let tags = tags.remove(&todo.id).unwrap_or_default();
+            view(todo, category, tags)
+        })
         .collect())
+}
+
+/// The tags of these todos, by todo: one `todo_tags JOIN tags … WHERE
+/// todo_id IN (…)`, read as tuples (by position, only what a todo shows).
+async fn tags_of(
+    conn: &impl ConnectionTrait,
+    todo_ids: impl IntoIterator<Item = Uuid>,
+) -> Result<HashMap<Uuid, Vec<TodoTag>>, DbErr> {
+    let ids: Vec<Uuid> = todo_ids.into_iter().collect();
+    let mut tags: HashMap<Uuid, Vec<TodoTag>> = HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(tags);
+    }
+    let rows: Vec<(Uuid, Uuid, String, String)> = todo_tag::Entity::find()
+        .select_only()
+        .column(todo_tag::Column::TodoId)
+        .column(tag::Column::Id)
+        .column(tag::Column::Name)
+        .column(tag::Column::NameKey)
+        .inner_join(tag::Entity)
+        .filter(todo_tag::Column::TodoId.is_in(ids))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    for (todo_id, id, name, name_key) in rows {
+        tags.entry(todo_id)
+            .or_default()
+            .push(TodoTag { id, name, name_key });
+    }
+    Ok(tags)
 }
 
 /// The change every write makes: the next version, `updated_at` now.
@@ -346,12 +398,11 @@ async fn owned_category(
         .ok_or_else(|| ServiceError::invalid("category_id", "is not one of your categories"))
 }
 
-async fn load_tags(conn: &impl ConnectionTrait, todo_id: Uuid) -> Result<Vec<tag::Model>, DbErr> {
-    tag::Entity::find()
-        .inner_join(todo_tag::Entity)
-        .filter(todo_tag::Column::TodoId.eq(todo_id))
-        .all(conn)
-        .await
+async fn load_tags(conn: &impl ConnectionTrait, todo_id: Uuid) -> Result<Vec<TodoTag>, DbErr> {
+    Ok(tags_of(conn, [todo_id])
+        .await?
+        .remove(&todo_id)
+        .unwrap_or_default())
 }
 
 /// Writes `(todo_id, tag_id)` links: one multi-row `INSERT` (more only past
@@ -378,8 +429,9 @@ fn link_rows(links: impl IntoIterator<Item = (Uuid, Uuid)>) -> Vec<todo_tag::Act
 fn view(
     todo: todo::Model,
     category: Option<category::Model>,
-    mut tags: Vec<tag::Model>,
+    tags: impl IntoIterator<Item = impl Into<TodoTag>>,
 ) -> TodoView {
+    let mut tags: Vec<TodoTag> = tags.into_iter().map(Into::into).collect();
     tags.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.id.cmp(&b.id)));
     TodoView {
         todo,
