@@ -55,9 +55,30 @@ pub struct TodoView {
     /// The todo row.
     pub todo: todo::Model,
     /// Its category, if it has one.
-    pub category: Option<category::Model>,
+    pub category: Option<TodoCategory>,
     /// Its tags, by name.
     pub tags: Vec<TodoTag>,
+}
+
+/// A category as a todo shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TodoCategory {
+    /// The category id.
+    pub id: Uuid,
+    /// Its name.
+    pub name: String,
+    /// Its color, if it has one.
+    pub color: Option<String>,
+}
+
+impl From<category::Model> for TodoCategory {
+    fn from(category: category::Model) -> Self {
+        Self {
+            id: category.id,
+            name: category.name,
+            color: category.color,
+        }
+    }
 }
 
 /// A tag as a todo shows it.
@@ -272,7 +293,7 @@ pub async fn update(
 /// `todo_tags` (none for no rows).
 pub(crate) async fn with_tags(
     conn: &impl ConnectionTrait,
-    rows: Vec<(todo::Model, Option<category::Model>)>,
+    rows: Vec<(todo::Model, Option<impl Into<TodoCategory>>)>,
 ) -> Result<Vec<TodoView>, DbErr> {
     let mut tags = tags_of(conn, rows.iter().map(|(todo, _)| todo.id)).await?;
     Ok(rows
@@ -428,14 +449,14 @@ fn link_rows(links: impl IntoIterator<Item = (Uuid, Uuid)>) -> Vec<todo_tag::Act
 /// answers them in the same order whatever the engine's collation).
 fn view(
     todo: todo::Model,
-    category: Option<category::Model>,
+    category: Option<impl Into<TodoCategory>>,
     tags: impl IntoIterator<Item = impl Into<TodoTag>>,
 ) -> TodoView {
     let mut tags: Vec<TodoTag> = tags.into_iter().map(Into::into).collect();
     tags.sort_by(|a, b| a.name_key.cmp(&b.name_key).then(a.id.cmp(&b.id)));
     TodoView {
         todo,
-        category,
+        category: category.map(Into::into),
         tags,
     }
 }

@@ -31,14 +31,15 @@
 use chrono::{DateTime, Utc};
 use entity::{todo, user_preferences};
 use sea_orm::sea_query::Order;
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, Select};
 use uuid::Uuid;
 
 use super::cursor::Cursor;
+use super::statements::PageRow;
 pub use super::statements::{Needs, count_query, page_query};
 pub use super::totals::ListTotals;
 use super::totals::{Counted, Lookup};
-use super::{TodoView, with_tags};
+use super::{TodoCategory, TodoView, with_tags};
 use crate::{ServiceResult, clock};
 
 /// Sort keys of the todo list.
@@ -236,9 +237,7 @@ pub async fn list(
                     offset,
                     limit: size,
                 };
-                page_query(user_id, &request.filter, sort, window, now)
-                    .all(db)
-                    .await?
+                fetch_page(db, page_query(user_id, &request.filter, sort, window, now)).await?
             } else {
                 Vec::new()
             };
@@ -276,9 +275,8 @@ pub async fn list(
                 cursor: cursor.as_ref(),
                 limit: size + 1,
             };
-            let mut rows = page_query(user_id, &request.filter, sort, window, now)
-                .all(db)
-                .await?;
+            let mut rows =
+                fetch_page(db, page_query(user_id, &request.filter, sort, window, now)).await?;
             let more = rows.len() as u64 > size;
             rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
             let next_cursor = match rows.last() {
@@ -294,6 +292,15 @@ pub async fn list(
             })
         }
     }
+}
+
+/// Runs the page query: each todo with its category.
+async fn fetch_page(
+    db: &impl ConnectionTrait,
+    query: Select<todo::Entity>,
+) -> Result<Vec<(todo::Model, Option<TodoCategory>)>, sea_orm::DbErr> {
+    let rows = query.into_model::<PageRow>().all(db).await?;
+    Ok(rows.into_iter().map(PageRow::split).collect())
 }
 
 /// Runs the count statement: the total, and the preferences it read.
