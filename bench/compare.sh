@@ -6,7 +6,8 @@
 #
 # For each run: this server (release build) is measured by ../shared/bench/run_bench.sh
 # (seeding 10 users x 10,000 todos through POST /todos/bulk on the first run, then wrk
-# at 32 connections on the hot endpoints and a 1000-item bulk create), then the peer
+# at 32 connections on the hot endpoints and a 1000-item bulk create; then POST /todos on one
+# connection, for 1000 single creates one after another), then the peer
 # the same way, then `pgbench -S` at the same client count. It prints the medians of
 # the runs side by side with the ratios, the SQL statements per request, and the peak
 # RSS. Installs what it needs (wrk, the peer's virtualenv, PostgreSQL roles and
@@ -40,11 +41,21 @@ cargo build --release -q -p api
 start_ours() {
   DATABASE_URL=postgres://bench:bench@127.0.0.1:5432/todo_bench HOST=127.0.0.1 PORT=$PORT \
     BCRYPT_COST=4 AUTH_RATE_LIMIT_PER_MINUTE=0 JWT_SECRET=benchmark-secret-benchmark-secret-0123 \
-    DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-20} RUST_LOG=warn \
+    DB_MAX_CONNECTIONS=${DB_MAX_CONNECTIONS:-$CONNECTIONS} RUST_LOG=warn \
     "$CARGO_TARGET_DIR/release/api" > "$OUT/server.log" 2>&1 &
   OURS=$!
   for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$PORT/health" && return; sleep 0.1; done
   tail -20 "$OUT/server.log" >&2; exit 1
+}
+# 1000 single POST /todos one after another, as a client without the bulk route would send
+# them: wrk on one keep-alive connection, as the seeded writer user (run_bench.sh's conventions).
+sequential_posts() {
+  local api="http://127.0.0.1:$PORT/api/v1" token category
+  token=$(curl -fsS -H 'Content-Type: application/json' -d '{"email":"ours-writer@example.com","password":"Bench-pass-123"}' \
+    "$api/auth/login" | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+  category=$(curl -fsS -H "Authorization: Bearer $token" "$api/categories?size=1" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["items"][0]["id"])')
+  wrk -t1 -c1 -d"$DURATION"s -s "$SHARED/wrk/post_todo.lua" "$api/todos" -- "$token" "$category"
 }
 stop_ours() { kill "$OURS" 2>/dev/null || true; wait "$OURS" 2>/dev/null || true; }
 trap stop_ours EXIT
@@ -56,6 +67,7 @@ for run in $(seq 1 "$RUNS"); do
   AFTER_SEED=$settle BASE_URL="http://127.0.0.1:$PORT" SERVER_PID=$OURS RUN_TAG=ours \
     "$SHARED/run_bench.sh" > "$OUT/ours_$run.txt"
   [ "$run" = 1 ] && python3 bench/statements.py "http://127.0.0.1:$PORT" > "$OUT/statements.txt"
+  sequential_posts > "$OUT/ours_sequential_$run.txt"
   stop_ours
   echo "== run $run/$RUNS: the peer" >&2
   (cd "$SHARED/peer_fastapi" && WORKERS=2 PORT=$PEER_PORT ./bench_peer.sh) > "$OUT/peer_$run.txt"

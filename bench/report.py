@@ -58,7 +58,17 @@ if tps:
     print(f"\npgbench -S (32 clients, prepared): {pg:.0f} tps; GET /todos/{{id}} reaches {100 * single / pg:.0f} % of it")
 post = median([run["rows"]["POST /todos"]["rps"] for run in ours if "POST /todos" in run["rows"]])
 if post and ob:
-    print(f"bulk create of 1000: {ob:.0f} ms vs 1000 single POST /todos at {post:.0f} req/s = {1000 / post * 1000:.0f} ms: {1000 / post * 1000 / ob:.0f}x faster")
+    print(f"bulk create of 1000: {ob:.0f} ms vs 1000 single POST /todos at 32 connections ({post:.0f} req/s)"
+          f" = {1000 / post * 1000:.0f} ms: {1000 / post * 1000 / ob:.0f}x faster")
+sequential = []
+for r in range(1, runs + 1):
+    path = out / f"ours_sequential_{r}.txt"
+    if path.exists() and (m := re.search(r"rps=([\d.]+)", path.read_text())):
+        sequential.append(float(m[1]))
+if sequential and ob:
+    one = median(sequential)
+    print(f"bulk create of 1000: {ob:.0f} ms vs 1000 single POST /todos one after another (1 connection, {one:.0f} req/s)"
+          f" = {1000 / one * 1000:.0f} ms: {1000 / one * 1000 / ob:.0f}x faster")
 stmts = out / "statements.txt"
 if stmts.exists():
     print("\nSQL statements per request (Server-Timing):")
