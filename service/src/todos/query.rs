@@ -11,7 +11,7 @@
 //!   skip it; (2) the page, todos
 //!   `LEFT JOIN` categories; (3) the tags of the page's todos, one `IN`
 //!   query through `todo_tags`. A count of zero, or a page past the end,
-//!   skips (2) and (3).
+//!   skips (2) and (3), when counted just now.
 //! - cursor mode: (1) the preferences, only when the request names no `size`
 //!   (or no sort, for a walk's first page); (2) the page, fetching one row
 //!   more than asked to learn whether more follow; (3) the tags. No count and
@@ -217,22 +217,28 @@ pub async fn list(
                 size: request.size.is_none(),
                 sort: request.sort_key.is_none(),
             };
-            let Counted { total, prefs } = match totals.lookup(user_id, &request.filter, needs) {
-                Lookup::Hit(counted) => counted,
-                Lookup::Miss(ticket) => {
-                    let counted = count(db, user_id, &request.filter, now, needs).await?;
-                    ListTotals::store(ticket, counted);
-                    counted
-                }
-                Lookup::Never => count(db, user_id, &request.filter, now, needs).await?,
-            };
+            let (Counted { total, prefs }, remembered) =
+                match totals.lookup(user_id, &request.filter, needs) {
+                    Lookup::Hit(counted) => (counted, true),
+                    Lookup::Miss(ticket) => {
+                        let counted = count(db, user_id, &request.filter, now, needs).await?;
+                        ListTotals::store(ticket, counted);
+                        (counted, false)
+                    }
+                    Lookup::Never => (
+                        count(db, user_id, &request.filter, now, needs).await?,
+                        false,
+                    ),
+                };
             let size = request.size.unwrap_or(prefs.size);
             let sort = Sort {
                 key: request.sort_key.unwrap_or(prefs.sort_key),
                 descending: request.descending.unwrap_or(true),
             };
             let offset = page.saturating_sub(1).saturating_mul(size);
-            let rows = if total > offset {
+            // Only a total counted just now may skip the page: a remembered
+            // one can be behind another process's writes.
+            let rows = if total > offset || remembered {
                 let window = Window::Offset {
                     offset,
                     limit: size,

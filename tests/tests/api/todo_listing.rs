@@ -258,6 +258,29 @@ async fn the_next_pages_skip_the_count_until_the_user_writes() {
 }
 
 #[actix_web::test]
+async fn a_remembered_total_never_hides_todos_written_elsewhere() {
+    let app = TestApp::spawn().await;
+    let alice = app.signup("alice").await;
+    assert_eq!(app.list_todos(&alice, "").await.json()["total"], 0);
+
+    // Written by another process of the service: this one is not told.
+    let new = service::todos::NewTodo {
+        title: "elsewhere".to_owned(),
+        ..Default::default()
+    };
+    service::todos::create(app.db(), alice.id, new)
+        .await
+        .unwrap();
+
+    let page = app.list_todos(&alice, "").await.json();
+    assert_eq!(
+        TestApp::titles(&page),
+        ["elsewhere"],
+        "the page still reads"
+    );
+}
+
+#[actix_web::test]
 async fn with_no_memory_for_totals_every_page_counts() {
     let app = TestApp::spawn_with(|config| config.list_totals_ttl = Duration::ZERO).await;
     let alice = app.signup("alice").await;
