@@ -237,8 +237,10 @@ pub async fn list(
             };
             let offset = page.saturating_sub(1).saturating_mul(size);
             // Only a total counted just now may skip the page: a remembered
-            // one can be behind another process's writes.
-            let rows = if total > offset || remembered {
+            // one can be behind another process's writes. An offset beyond
+            // what the engines take (a signed 64-bit integer) is past the end.
+            let reachable = i64::try_from(offset).is_ok();
+            let rows = if reachable && (total > offset || remembered) {
                 let window = Window::Offset {
                     offset,
                     limit: size,

@@ -278,6 +278,13 @@ async fn a_remembered_total_never_hides_todos_written_elsewhere() {
         ["elsewhere"],
         "the page still reads"
     );
+    let far = app.list_todos(&alice, "page=9223372036854775808").await;
+    far.assert_status(200);
+    assert_eq!(
+        far.json()["items"],
+        json!([]),
+        "past any offset an engine takes"
+    );
 }
 
 #[actix_web::test]
