@@ -1,7 +1,8 @@
 //! The indexes of the todo list, proved by `EXPLAIN` on PostgreSQL rather
 //! than believed: with 100k todos across 100 users, the queries the list
 //! endpoint runs (built by the very functions it uses) read one user's rows
-//! through indexes and never scan the whole `todos` table.
+//! through indexes and never scan the whole `todos` table, with the generic
+//! plans the server's connections use.
 
 use sea_orm::sea_query::PostgresQueryBuilder;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryTrait, Statement};
@@ -65,6 +66,19 @@ async fn list_queries_read_one_users_todos_through_indexes() {
     }
     let app = TestApp::spawn().await;
     let db = app.db();
+    // The server's connections use generic plans (see `api::db::connect`):
+    // the plans below are the ones it runs, not a one-off custom plan.
+    let mode = db
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT current_setting('plan_cache_mode')",
+        ))
+        .await
+        .expect("query")
+        .expect("a row")
+        .try_get_by_index::<String>(0)
+        .expect("a setting");
+    assert_eq!(mode, "force_generic_plan");
     for sql in SEED {
         db.execute_unprepared(sql).await.expect("seed");
     }
