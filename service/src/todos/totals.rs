@@ -97,12 +97,6 @@ impl ListTotals {
         Self { users }
     }
 
-    /// A memory that keeps nothing.
-    #[must_use]
-    pub fn disabled() -> Self {
-        Self { users: None }
-    }
-
     /// Forgets every total of `user_id`; call it after each of their writes.
     pub fn forget(&self, user_id: Uuid) {
         if let Some(user) = self.users.as_ref().and_then(|users| users.get(&user_id)) {
