@@ -28,6 +28,7 @@ mod m20261123_000009_create_audit_logs;
 mod m20261123_000010_seed_missing_user_preferences;
 mod m20261123_000011_cover_todo_tags_by_tag;
 mod m20261123_000012_add_todo_sort_indexes;
+mod m20261123_000013_drop_superseded_todo_indexes;
 
 /// All migrations of the service, oldest first. Append new ones at the end;
 /// never reorder, rename or edit one that has been released.
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000010_seed_missing_user_preferences::Migration),
             Box::new(m20261123_000011_cover_todo_tags_by_tag::Migration),
             Box::new(m20261123_000012_add_todo_sort_indexes::Migration),
+            Box::new(m20261123_000013_drop_superseded_todo_indexes::Migration),
         ]
     }
 }

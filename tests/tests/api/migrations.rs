@@ -12,7 +12,7 @@ use entity::user_preferences;
 use tests::TestDb;
 
 /// Every migration, oldest first, with the tables it creates.
-const STEPS: [(&str, &[&str]); 12] = [
+const STEPS: [(&str, &[&str]); 13] = [
     ("m20261123_000001_create_users", &["users"]),
     (
         "m20261123_000002_create_user_preferences",
@@ -28,6 +28,7 @@ const STEPS: [(&str, &[&str]); 12] = [
     ("m20261123_000010_seed_missing_user_preferences", &[]),
     ("m20261123_000011_cover_todo_tags_by_tag", &[]),
     ("m20261123_000012_add_todo_sort_indexes", &[]),
+    ("m20261123_000013_drop_superseded_todo_indexes", &[]),
 ];
 
 #[tokio::test]

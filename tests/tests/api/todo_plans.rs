@@ -112,6 +112,19 @@ async fn list_queries_read_one_users_todos_through_indexes() {
     let status_plan = plan(db, &sql, values).await;
     assert_indexed(&status_plan, "the status filter sorted by due date");
 
+    // A due-date window of any status, in due-date order.
+    let today = now.with_timezone(&chrono::Utc);
+    let this_week = Filter {
+        due_after: Some(today),
+        due_before: Some(today + chrono::Duration::days(7)),
+        ..Filter::default()
+    };
+    let (sql, values) = page_query(user_id, &this_week, by_due_date, page, now)
+        .into_query()
+        .build(PostgresQueryBuilder);
+    let window_plan = plan(db, &sql, values).await;
+    assert_indexed(&window_plan, "the due-date window sorted by due date");
+
     let tagged = Filter {
         tags: vec!["tag3".to_owned()],
         ..Filter::default()
