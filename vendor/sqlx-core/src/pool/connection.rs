@@ -304,14 +304,18 @@ impl<DB: Database> Floating<DB, Live<DB>> {
             }
         }
 
-        // test the connection on-release to ensure it is still viable,
-        // and flush anything time-sensitive like transaction rollbacks
-        // if an Executor future/stream is dropped during an `.await` call, the connection
-        // is likely to be left in an inconsistent state, in which case it should not be
-        // returned to the pool; also of course, if it was dropped due to an error
-        // this is simply a band-aid as SQLx-next connections should be able
-        // to recover from cancellations
-        if let Err(error) = self.raw.ping().await {
+        // Flush anything time-sensitive like transaction rollbacks and drain the
+        // replies still owed (an Executor future/stream dropped during an `.await`
+        // leaves some), so the connection goes back in a consistent state; if that
+        // fails, the connection is broken and is not returned to the pool.
+        //
+        // Patched: upstream pings here, a round trip to the database on every
+        // release even when nothing is pending. `flush` waits only for what is
+        // owed, so a connection that finished its work goes back at once. A
+        // connection whose server went away while it sat idle is caught by the
+        // pool's test before acquire (`test_before_acquire`, or an
+        // `before_acquire` hook) instead.
+        if let Err(error) = self.raw.flush().await {
             tracing::warn!(
                 %error,
                 "error occurred while testing the connection on-release",
