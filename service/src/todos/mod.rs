@@ -204,20 +204,18 @@ fn new_row(user_id: Uuid, new: NewTodo, now: clock::Timestamp) -> todo::Model {
     }
 }
 
-/// One of the caller's todos, soft-deleted or not, in one statement: the
-/// todo `LEFT JOIN` its category and, through `todo_tags`, its tags (a row
-/// per tag, or one row without a tag).
+/// One of the caller's todos, soft-deleted or not, in one statement (see
+/// [`statements::one_query`]).
 ///
 /// # Errors
 /// [`ServiceError::NotFound`].
 pub async fn get(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> ServiceResult<TodoView> {
-    let mut rows = todo::Entity::find_by_id(id)
-        .filter(todo::Column::UserId.eq(user_id))
-        .find_also_related(category::Entity)
-        .find_also_related(tag::Entity)
+    let mut rows = statements::one_query(user_id, id)
+        .into_model::<statements::OneRow>()
         .all(db)
         .await?
-        .into_iter();
+        .into_iter()
+        .map(statements::OneRow::split);
     let (todo, category, tag) = rows
         .next()
         .ok_or(ServiceError::NotFound { entity: ENTITY })?;

@@ -6,13 +6,14 @@
 use entity::{category, tag, todo, todo_tag, user_preferences};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, NullOrdering, Query, SelectStatement};
 use sea_orm::{
-    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Select,
+    ColumnTrait, EntityTrait, FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait, Select,
 };
 use uuid::Uuid;
 
-use super::TodoCategory;
 use super::cursor::{Cursor, KeyValue};
 use super::query::{Deleted, Filter, Sort, SortKey, Window};
+use super::{TodoCategory, TodoTag};
 use crate::search::contains_ci;
 use crate::{clock, names};
 /// Aliases of the category columns of the page query (see [`PageRow`]).
@@ -43,6 +44,52 @@ impl PageRow {
         };
         (self.todo, category)
     }
+}
+
+/// Aliases of the tag columns of the single-todo query (see [`OneRow`]).
+const TAG_ID: &str = "tag_id";
+const TAG_NAME: &str = "tag_name";
+const TAG_NAME_KEY: &str = "tag_name_key";
+
+/// A row of the single-todo query: a [`PageRow`] and one of the todo's tags
+/// (null when it has none).
+#[derive(Debug, FromQueryResult)]
+pub(super) struct OneRow {
+    #[sea_orm(nested)]
+    page: PageRow,
+    tag_id: Option<Uuid>,
+    tag_name: Option<String>,
+    tag_name_key: Option<String>,
+}
+
+impl OneRow {
+    /// The todo, its category and the tag of this row.
+    pub(super) fn split(self) -> (todo::Model, Option<TodoCategory>, Option<TodoTag>) {
+        let tag = match (self.tag_id, self.tag_name, self.tag_name_key) {
+            (Some(id), Some(name), Some(name_key)) => Some(TodoTag { id, name, name_key }),
+            _ => None,
+        };
+        let (todo, category) = self.page.split();
+        (todo, category, tag)
+    }
+}
+
+/// The caller's todo `id` (soft-deleted or not) `LEFT JOIN` what it shows of
+/// its category and, through `todo_tags`, of its tags: a row per tag, or one
+/// row without a tag; read as [`OneRow`]s. Only the columns the todo shows
+/// are read (not the category's and tags' own timestamps and owners).
+#[must_use]
+pub fn one_query(user_id: Uuid, id: Uuid) -> Select<todo::Entity> {
+    todo::Entity::find_by_id(id)
+        .filter(todo::Column::UserId.eq(user_id))
+        .left_join(category::Entity)
+        .column_as(category::Column::Name, CATEGORY_NAME)
+        .column_as(category::Column::Color, CATEGORY_COLOR)
+        .join(JoinType::LeftJoin, todo::Relation::TodoTag.def())
+        .join(JoinType::LeftJoin, todo_tag::Relation::Tag.def())
+        .column_as(tag::Column::Id, TAG_ID)
+        .column_as(tag::Column::Name, TAG_NAME)
+        .column_as(tag::Column::NameKey, TAG_NAME_KEY)
 }
 
 /// The page query exactly as the list runs it: the caller's todos that pass
