@@ -34,7 +34,7 @@ pub struct Problem {
     pub detail: String,
     /// One of `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
     /// `precondition_failed`, `payload_too_large`, `validation_error`,
-    /// `rate_limited`, `unavailable`, `internal`.
+    /// `rate_limited`, `unavailable`, `internal`, `method_not_allowed`.
     #[schema(example = "validation_error")]
     pub code: &'static str,
     /// Messages per field, or per item index or id in bulk operations.
@@ -55,6 +55,8 @@ pub enum ErrorKind {
     Forbidden,
     /// 404
     NotFound,
+    /// 405
+    MethodNotAllowed,
     /// 409
     Conflict,
     /// 412
@@ -80,6 +82,7 @@ impl ErrorKind {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -98,6 +101,7 @@ impl ErrorKind {
             Self::Unauthorized => "unauthorized",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict => "conflict",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
@@ -125,6 +129,7 @@ pub struct ApiError {
     detail: String,
     errors: Option<FieldErrors>,
     retry_after: Option<u64>,
+    allow: Option<String>,
 }
 
 impl ApiError {
@@ -136,6 +141,7 @@ impl ApiError {
             detail: detail.into(),
             errors: None,
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -152,6 +158,7 @@ impl ApiError {
             detail,
             errors: Some(errors),
             retry_after: None,
+            allow: None,
         }
     }
 
@@ -178,6 +185,23 @@ impl ApiError {
             ..Self::new(
                 ErrorKind::RateLimited,
                 format!("too many attempts; retry in {retry_after} s"),
+            )
+        }
+    }
+
+    /// `405` for a path that answers only `allowed` (sent in `Allow`).
+    #[must_use]
+    pub fn method_not_allowed(allowed: &[actix_web::http::Method]) -> Self {
+        let allow = allowed
+            .iter()
+            .map(actix_web::http::Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        Self {
+            allow: Some(allow.clone()),
+            ..Self::new(
+                ErrorKind::MethodNotAllowed,
+                format!("this path answers only {allow}"),
             )
         }
     }
@@ -238,6 +262,9 @@ impl ResponseError for ApiError {
         ));
         if let Some(seconds) = self.retry_after {
             res.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
+        if let Some(allow) = &self.allow {
+            res.insert_header((header::ALLOW, allow.as_str()));
         }
         res.json(self.problem())
     }

@@ -5,6 +5,13 @@
 //! then run the DTO's `validator` rules. The outcome follows API.md: malformed
 //! JSON is `400`, a body over [`MAX_BODY_BYTES`] is `413`, and unknown,
 //! missing or invalid fields are `422` naming the field.
+//!
+//! They are also the one place that keeps U+0000 out of the database: every
+//! text of a request that reaches it comes through [`parse_json`] or
+//! [`parse_query`], and PostgreSQL cannot store a NUL character in `text`
+//! (it fails the statement), while SQLite and MariaDB would keep it. So a
+//! NUL anywhere, in a value or a key, is `422` naming the field before any
+//! DTO sees it, and the engines agree.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -64,6 +71,7 @@ where
 /// # Errors
 /// `422` naming the parameter that does not fit.
 pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    reject_nul_in_query(query)?;
     let deserializer = serde_html_form::Deserializer::from_bytes(query.as_bytes());
     let value: T = serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let field = field_of(err.path().to_string(), err.inner().to_string());
@@ -78,6 +86,7 @@ pub fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, Api
 /// # Errors
 /// `400` for malformed JSON, `422` naming the field for data that does not fit `T`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    reject_nul_in_json(bytes)?;
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -92,6 +101,79 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // Trailing garbage after the value is malformed JSON too.
     deserializer.end().map_err(|err| malformed(&err))?;
     Ok(value)
+}
+
+/// What a field holding U+0000 is told.
+const NUL_RULE: &str = "must not contain NUL characters";
+
+/// `422` naming the first key or string of a JSON body that holds U+0000,
+/// by the path [`parse_json`] reports other errors at (`items[0].title`,
+/// `preferences.timezone`).
+fn reject_nul_in_json(bytes: &[u8]) -> Result<(), ApiError> {
+    // Inside valid JSON, U+0000 can only be spelled `\u0000` (a raw control
+    // character is malformed), so a body without that spelling is walked no
+    // further. One with it is parsed twice; malformed, it is left to the
+    // strict parse to report.
+    if !bytes.windows(6).any(|w| w == br"\u0000") {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(());
+    };
+    let mut path = String::new();
+    if holds_nul(&value, &mut path) {
+        let field = if path.is_empty() { "body" } else { &path };
+        return Err(ApiError::invalid_field(field, NUL_RULE));
+    }
+    Ok(())
+}
+
+/// Whether `value` holds U+0000; if so, `path` leads to it.
+fn holds_nul(value: &serde_json::Value, path: &mut String) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().enumerate().any(|(index, item)| {
+            let len = path.len();
+            path.push_str(&format!("[{index}]"));
+            let found = holds_nul(item, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        Value::Object(fields) => fields.iter().any(|(key, item)| {
+            let len = path.len();
+            if !path.is_empty() {
+                path.push('.');
+            }
+            path.push_str(key);
+            let found = key.contains('\0') || holds_nul(item, path);
+            if !found {
+                path.truncate(len);
+            }
+            found
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}
+
+/// `422` naming the first query parameter whose name or value holds U+0000
+/// (`%00`); a repeated parameter's bracket form (`tag[]`) is named without
+/// its brackets, as its other errors are.
+fn reject_nul_in_query(query: &str) -> Result<(), ApiError> {
+    if !query.contains("%00") {
+        return Ok(());
+    }
+    match form_urlencoded::parse(query.as_bytes())
+        .find(|(key, value)| key.contains('\0') || value.contains('\0'))
+    {
+        Some((key, _)) => Err(ApiError::invalid_field(
+            key.strip_suffix("[]").unwrap_or(&key),
+            NUL_RULE,
+        )),
+        None => Ok(()),
+    }
 }
 
 fn malformed(err: &serde_json::Error) -> ApiError {
@@ -191,12 +273,15 @@ pub fn flatten(errors: &ValidationErrors) -> FieldErrors {
     out
 }
 
-/// Extractor configuration: body size limit and `404` for undecodable path ids.
+/// Extractor configuration: body size limit and `404` for undecodable path
+/// ids (`405` when the path is a literal one that does not offer the
+/// method, e.g. `PATCH /todos/stats`, which reached `/todos/{id}`).
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(
             // A path id that is not a UUID names no resource.
-            web::PathConfig::default().error_handler(|_, _| ApiError::not_found("resource").into()),
+            web::PathConfig::default()
+                .error_handler(|_, req| crate::routes::fallback::answer(req, "resource").into()),
         );
 }
 
@@ -262,6 +347,52 @@ mod tests {
             field_errors(&err).get("title"),
             Some(&vec!["must be between 1 and 5 characters".to_owned()])
         );
+    }
+
+    #[test]
+    fn a_nul_character_anywhere_in_a_body_is_named_by_its_path() {
+        let named = |body: &[u8]| {
+            let err = parse_json::<serde_json::Value>(body).expect_err("refused");
+            assert_eq!(err.kind(), ErrorKind::Validation);
+            field_errors(&err).into_keys().collect::<Vec<_>>()
+        };
+        assert_eq!(named(br#"{"title": "a\u0000"}"#), ["title"]);
+        assert_eq!(
+            named(br#"{"items": [{"title": "a"}, {"tags": ["x", "\u0000"]}]}"#),
+            ["items[1].tags[1]"]
+        );
+        assert_eq!(
+            named(br#"{"preferences": {"timezone": "UTC\u0000"}}"#),
+            ["preferences.timezone"]
+        );
+        assert_eq!(named(br#"{"ti\u0000tle": 1}"#), ["ti\0tle"]);
+        assert_eq!(named(br#""\u0000""#), ["body"]);
+        // An escaped backslash before `u0000` is no NUL.
+        let value: serde_json::Value = parse_json(br#"{"title": "\\u0000"}"#).expect("parses");
+        assert_eq!(value["title"], "\\u0000");
+        // Malformed JSON stays malformed, whatever it holds.
+        let err = parse_json::<Body>(br#"{"title": "\u0000""#).expect_err("malformed");
+        assert_eq!(err.kind(), ErrorKind::BadRequest);
+        let err = parse_json::<Body>(br#"{"title": "\ud800"}"#).expect_err("lone surrogate");
+        assert_eq!(err.kind(), ErrorKind::BadRequest);
+    }
+
+    #[test]
+    fn a_nul_character_in_a_query_is_named_by_its_parameter() {
+        for query in [
+            "status=a%00",
+            "status=a&status%5B%5D=%00",
+            "size=1&status=%00",
+        ] {
+            let err = parse_query::<Query>(query).expect_err("refused");
+            assert_eq!(
+                field_errors(&err).into_keys().collect::<Vec<_>>(),
+                ["status"],
+                "{query}"
+            );
+        }
+        let err = parse_query::<Query>("sta%00tus=a").expect_err("refused");
+        assert!(field_errors(&err).contains_key("sta\0tus"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Page-number pagination: the query parameters and the answer envelope with links.
 
 use actix_web::HttpRequest;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use service::paging::{PageRequest, Paged};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -11,12 +11,31 @@ pub const MAX_PAGE_SIZE: u64 = 100;
 /// The page size when the request names none (and no preference applies).
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 
+/// What [`page_number`] says of a `page` it refuses.
+pub const PAGE_RULE: &str = "must be a whole number from 1 to 18446744073709551615";
+
+/// Reads the `page` query parameter of every paged list: a positive 64-bit
+/// integer, however large (a page past the last is empty, see
+/// `service::paging::offset`); an empty value is no value.
+///
+/// # Errors
+/// [`PAGE_RULE`] for anything else: `0`, `-1`, `1.5`, `abc`, `2^64`.
+pub fn page_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let Some(text) = Option::<String>::deserialize(deserializer)? else {
+        return Ok(None);
+    };
+    match text.parse::<u64>() {
+        Ok(page) if page >= 1 => Ok(Some(page)),
+        _ => Err(serde::de::Error::custom(PAGE_RULE)),
+    }
+}
+
 /// `page` and `size` query parameters.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Validate, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// 1-based page number (default 1).
-    #[validate(range(min = 1, message = "must be at least 1"))]
+    /// 1-based page number (default 1); past the last page, no items.
+    #[serde(default, deserialize_with = "page_number")]
     #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default 20).
@@ -135,6 +154,50 @@ mod tests {
     use actix_web::test::TestRequest;
 
     use super::*;
+
+    #[test]
+    fn a_page_is_a_positive_64_bit_integer_however_large() {
+        let page = |query: &str| crate::extract::parse_query::<PageParams>(query);
+        assert_eq!(page("").map(|p| p.page).ok(), Some(None));
+        assert_eq!(page("page=").map(|p| p.page).ok(), Some(None));
+        assert_eq!(page("page=1").map(|p| p.page).ok(), Some(Some(1)));
+        assert_eq!(
+            page("page=18446744073709551615").map(|p| p.page).ok(),
+            Some(Some(u64::MAX))
+        );
+        for bad in ["0", "-1", "18446744073709551616", "abc", "1.5", "1e3"] {
+            let err = page(&format!("page={bad}")).expect_err(bad);
+            let errors = err.problem().errors.unwrap_or_default();
+            assert_eq!(
+                errors.get("page"),
+                Some(&vec![PAGE_RULE.to_owned()]),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_page_past_the_last_links_back_to_the_last() {
+        let req = TestRequest::get()
+            .uri("/api/v1/tags?page=18446744073709551615&size=10")
+            .to_http_request();
+        let request = PageRequest {
+            page: u64::MAX,
+            size: 10,
+        };
+        let paged = Paged::<i32> {
+            items: vec![],
+            total: 25,
+        };
+        let page = Page::new(&req, request, paged, |x| x);
+        assert_eq!((page.pages, page.has_next, page.has_prev), (3, false, true));
+        assert_eq!(page.links.next, None);
+        assert_eq!(
+            page.links.prev.as_deref(),
+            Some("/api/v1/tags?page=3&size=10")
+        );
+        assert_eq!(page.links.last, "/api/v1/tags?page=3&size=10");
+    }
 
     #[test]
     fn links_keep_other_parameters_and_stop_at_the_ends() {

@@ -16,7 +16,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{AuthRateLimiter, JwtKeys};
 use crate::config::{Config, redact_url};
-use crate::error::ApiError;
+use crate::routes::fallback::{self, RouteMethods};
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
 
@@ -129,10 +129,12 @@ pub fn app(
     >,
 > {
     let cors = cors(&state.config.cors_allowed_origins);
+    let route_methods = web::Data::new(RouteMethods::from_openapi(&openapi));
     App::new()
         .app_data(web::Data::new(state.clone()))
         .app_data(web::Data::from(state.metrics.clone()))
         .app_data(openapi)
+        .app_data(route_methods)
         .configure(crate::extract::configure)
         .into_utoipa_app()
         .configure(crate::routes::configure)
@@ -141,10 +143,9 @@ pub fn app(
             SwaggerUi::new("/docs/{_:.*}")
                 .config(utoipa_swagger_ui::Config::new(["/api-docs/openapi.json"])),
         )
-        .default_service(web::to(|| async {
-            Err::<actix_web::HttpResponse, _>(ApiError::not_found("route"))
-        }))
+        .default_service(web::to(fallback::not_found_or_not_allowed))
         .wrap(from_fn(crate::auth::forget_totals_after_writes))
+        .wrap(from_fn(fallback::head_as_get))
         .wrap(cors)
         .wrap(middleware::Logger::new(
             r#"%a "%r" %s %b %Dms %{x-request-id}o"#,

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
@@ -221,6 +222,8 @@ pub async fn observe(
         .filter(|v| is_acceptable_request_id(v))
         .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
+    // Read before the inner layers see it: `HEAD` is routed as `GET`.
+    let method = method_label(req.method());
     let context = Arc::new(RequestContext::new(request_id));
 
     let mut res = CONTEXT.scope(context.clone(), next.call(req)).await?;
@@ -244,18 +247,35 @@ pub async fn observe(
             .request()
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_owned());
-        let method = res.request().method().as_str().to_owned();
         let status = res.status().as_u16().to_string();
         metrics
             .http_requests
-            .with_label_values(&[method.as_str(), route.as_str(), status.as_str()])
+            .with_label_values(&[method, route.as_str(), status.as_str()])
             .inc();
         metrics
             .http_duration
-            .with_label_values(&[method.as_str(), route.as_str()])
+            .with_label_values(&[method, route.as_str()])
             .observe(started.elapsed().as_secs_f64());
     }
     Ok(res)
+}
+
+/// The `method` label of a request: the methods HTTP defines by their name,
+/// any other under `other`. A client may send any token as a method, and
+/// each new label value would be a new series in `/metrics` forever.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
 }
 
 /// A client-sent id is echoed only if it is short and printable, so it cannot
@@ -278,6 +298,16 @@ mod tests {
         assert!(!is_acceptable_request_id(""));
         assert!(!is_acceptable_request_id("a b"));
         assert!(!is_acceptable_request_id(&"x".repeat(129)));
+    }
+
+    #[test]
+    fn methods_outside_http_share_one_label() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        assert_eq!(method_label(&Method::TRACE), "TRACE");
+        for invented in ["FOO", "get", "PROPFIND"] {
+            let method = Method::from_bytes(invented.as_bytes()).unwrap_or_default();
+            assert_eq!(method_label(&method), "other", "{invented}");
+        }
     }
 
     #[test]

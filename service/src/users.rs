@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::accounts::{Account, bump, load};
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
-use crate::paging::{PageRequest, Paged};
+use crate::paging::{self, PageRequest, Paged};
 use crate::search::contains_ci;
 use crate::version::{self, Expected};
 use crate::{ServiceError, ServiceResult, clock, sessions, txn};
@@ -116,9 +116,7 @@ pub async fn list(
         .order_by(key, order.clone())
         .order_by(Column::Id, order)
         .find_also_related(user_preferences::Entity);
-    let paginator = sea_orm::PaginatorTrait::paginate(select, db, page.size.max(1));
-    let total = paginator.num_items().await?;
-    let rows = paginator.fetch_page(page.page.saturating_sub(1)).await?;
+    let Paged { items: rows, total } = paging::fetch(db, select, page).await?;
     let items = rows
         .into_iter()
         .map(|(user, preferences)| {

@@ -58,12 +58,14 @@ pub struct AuditLogQuery {
     /// Rows of this action, e.g. `auth.login`.
     #[validate(length(max = 64, message = "must be at most 64 characters"))]
     pub action: Option<String>,
-    /// Rows written at or after (RFC 3339).
+    /// Rows written at or after (RFC 3339: years 1000–9999, seconds 0–59).
+    #[validate(custom(function = super::rules::validate_timestamp))]
     pub since: Option<DateTime<Utc>>,
-    /// Rows written before (RFC 3339).
+    /// Rows written before (RFC 3339: years 1000–9999, seconds 0–59).
+    #[validate(custom(function = super::rules::validate_timestamp))]
     pub until: Option<DateTime<Utc>>,
-    /// 1-based page number.
-    #[validate(range(min = 1, message = "must be at least 1"))]
+    /// 1-based page number; past the last page, no items.
+    #[serde(default, deserialize_with = "crate::pagination::page_number")]
     #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default 20).

@@ -12,7 +12,7 @@ use validator::{Validate, ValidationError, ValidationErrors};
 
 use super::double_option;
 use super::enums::{Priority, TodoStatus};
-use super::rules::{non_null, validate_due_date, validate_tag_names};
+use super::rules::{non_null, validate_tag_names, validate_timestamp};
 use super::todos::{TodoCreate, TodoOut};
 
 /// Todos to create in one request.
@@ -86,9 +86,9 @@ pub struct TodoBulkSet {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
     pub category_id: Option<Option<Uuid>>,
-    /// New due date (RFC 3339); `null` clears it.
+    /// New due date (RFC 3339: years 1000–9999, seconds 0–59); `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[validate(custom(function = validate_due_date))]
+    #[validate(custom(function = validate_timestamp))]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub due_date: Option<Option<DateTime<Utc>>>,
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::double_option;
-use super::rules::{non_null, validate_name, validate_text};
+use super::rules::{non_null, validate_name};
 
 /// A category with the number of live todos in it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -59,10 +59,7 @@ pub struct CategoryCreate {
     #[schema(example = "Work", min_length = 1, max_length = 50)]
     pub name: String,
     /// Free-form colour (up to 32 characters).
-    #[validate(
-        length(max = 32, message = "must be at most 32 characters"),
-        custom(function = validate_text)
-    )]
+    #[validate(length(max = 32, message = "must be at most 32 characters"))]
     #[schema(example = "#3b82f6", max_length = 32)]
     pub color: Option<String>,
 }
@@ -78,10 +75,7 @@ pub struct CategoryUpdate {
     pub name: Option<String>,
     /// New colour (up to 32 characters); `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[validate(
-        length(max = 32, message = "must be at most 32 characters"),
-        custom(function = validate_text)
-    )]
+    #[validate(length(max = 32, message = "must be at most 32 characters"))]
     #[schema(value_type = Option<String>, max_length = 32)]
     pub color: Option<Option<String>>,
     /// The version the client last saw (`409` if stale).

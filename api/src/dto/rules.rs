@@ -94,19 +94,6 @@ pub fn validate_title(title: &str) -> Result<(), ValidationError> {
     }
 }
 
-/// Free text (descriptions, colours, search terms): no NUL characters,
-/// which PostgreSQL cannot store.
-///
-/// # Errors
-/// A validation error describing the rule.
-pub fn validate_text(text: &str) -> Result<(), ValidationError> {
-    if text.contains('\0') {
-        Err(error("nul", "must not contain NUL characters"))
-    } else {
-        Ok(())
-    }
-}
-
 /// A todo's tag names: at most [`MAX_TAGS_PER_TODO`], each a valid name.
 ///
 /// # Errors
@@ -124,16 +111,26 @@ pub fn validate_tag_names(names: &[String]) -> Result<(), ValidationError> {
     Ok(())
 }
 
-/// Due dates: between the years 1000 and 9999 (what every engine stores).
+/// Every timestamp a request carries, in a body or a query (`due_date`,
+/// `due_before`, `created_after`, `since`, …): in UTC, between the years 1000
+/// and 9999, seconds 0–59. That is what every engine stores and compares
+/// alike: MariaDB's `DATETIME` knows no other years, and no engine keeps a
+/// leap second (`23:59:60`, which chrono parses into a nanosecond field of a
+/// billion or more): MariaDB refuses it, the others store the next second.
 ///
 /// # Errors
 /// A validation error describing the rule.
-pub fn validate_due_date(due: &chrono::DateTime<chrono::Utc>) -> Result<(), ValidationError> {
-    use chrono::Datelike;
-    if (1000..=9999).contains(&due.year()) {
-        Ok(())
-    } else {
+pub fn validate_timestamp(time: &chrono::DateTime<chrono::Utc>) -> Result<(), ValidationError> {
+    use chrono::{Datelike, Timelike};
+    if !(1000..=9999).contains(&time.year()) {
         Err(error("range", "must be between the years 1000 and 9999"))
+    } else if time.nanosecond() >= 1_000_000_000 {
+        Err(error(
+            "leap_second",
+            "must have seconds from 0 to 59 (no leap second)",
+        ))
+    } else {
+        Ok(())
     }
 }
 
@@ -174,10 +171,25 @@ mod tests {
         assert!(validate_name("two\nlines").is_err());
         assert!(validate_title(&"t".repeat(200)).is_ok());
         assert!(validate_title(&"t".repeat(201)).is_err());
-        assert!(validate_text("fine\nwith lines").is_ok());
-        assert!(validate_text("nul\0").is_err());
         assert!(validate_tag_names(&vec!["a".to_owned(); 51]).is_err());
         assert!(validate_tag_names(&["ok".to_owned(), String::new()]).is_err());
+    }
+
+    fn parsed(text: &str) -> chrono::DateTime<chrono::Utc> {
+        serde_json::from_value(serde_json::Value::from(text)).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn timestamps_lie_in_the_years_1000_to_9999_without_leap_seconds() {
+        assert!(validate_timestamp(&parsed("1000-01-01T00:00:00Z")).is_ok());
+        assert!(validate_timestamp(&parsed("9999-12-31T23:59:59.999999Z")).is_ok());
+        assert!(validate_timestamp(&parsed("2016-12-31T23:59:59Z")).is_ok());
+        let leap = validate_timestamp(&parsed("2016-12-31T23:59:60Z")).expect_err("leap");
+        assert_eq!(leap.code, "leap_second");
+        assert!(validate_timestamp(&parsed("2016-12-31T23:59:60.5+00:00")).is_err());
+        assert!(validate_timestamp(&parsed("0999-12-31T23:59:59Z")).is_err());
+        // In UTC, where it is stored, this is the year 10000.
+        assert!(validate_timestamp(&parsed("9999-12-31T23:00:00-05:00")).is_err());
     }
 
     #[test]

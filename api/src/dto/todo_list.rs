@@ -12,7 +12,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::enums::{Priority, SortOrder, TodoStatus};
-use super::rules::{validate_tag_names, validate_text};
+use super::rules::{validate_tag_names, validate_timestamp};
 use super::todos::TodoOut;
 use crate::pagination::{page_link, with_params};
 
@@ -66,17 +66,16 @@ pub struct TodoListQuery {
     #[serde(default)]
     #[validate(custom(function = validate_tag_names))]
     pub tag: Vec<String>,
-    /// Due before this time (RFC 3339).
+    /// Due before this time (RFC 3339: years 1000–9999, seconds 0–59).
+    #[validate(custom(function = validate_timestamp))]
     pub due_before: Option<DateTime<Utc>>,
-    /// Due at or after this time (RFC 3339).
+    /// Due at or after this time (RFC 3339: years 1000–9999, seconds 0–59).
+    #[validate(custom(function = validate_timestamp))]
     pub due_after: Option<DateTime<Utc>>,
     /// Only todos due before now that are `pending` or `in_progress`.
     pub overdue: Option<bool>,
     /// Substring of the title or the description, any case.
-    #[validate(
-        length(max = 200, message = "must be at most 200 characters"),
-        custom(function = validate_text)
-    )]
+    #[validate(length(max = 200, message = "must be at most 200 characters"))]
     pub search: Option<String>,
     /// Soft-deleted todos too.
     pub include_deleted: Option<bool>,
@@ -86,8 +85,8 @@ pub struct TodoListQuery {
     pub sort_by: Option<TodoSortKey>,
     /// Sort direction (default `desc`).
     pub sort_order: Option<SortOrder>,
-    /// 1-based page number (not with `cursor`).
-    #[validate(range(min = 1, message = "must be at least 1"))]
+    /// 1-based page number (not with `cursor`); past the last page, no items.
+    #[serde(default, deserialize_with = "crate::pagination::page_number")]
     #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default: the caller's `default_page_size` preference).

@@ -9,9 +9,7 @@ use validator::Validate;
 
 use super::double_option;
 use super::enums::{Priority, TodoStatus};
-use super::rules::{
-    non_null, validate_due_date, validate_tag_names, validate_text, validate_title,
-};
+use super::rules::{non_null, validate_tag_names, validate_timestamp, validate_title};
 
 /// A todo's category, as the todo shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -113,10 +111,7 @@ pub struct TodoCreate {
     #[schema(example = "Write the report", min_length = 1, max_length = 200)]
     pub title: String,
     /// Up to 10,000 characters.
-    #[validate(
-        length(max = 10000, message = "must be at most 10000 characters"),
-        custom(function = validate_text)
-    )]
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
     #[schema(max_length = 10000)]
     pub description: Option<String>,
     /// Default `pending`; `completed` sets `completed_at`.
@@ -127,8 +122,8 @@ pub struct TodoCreate {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     pub priority: Option<Priority>,
-    /// When it is due (RFC 3339).
-    #[validate(custom(function = validate_due_date))]
+    /// When it is due (RFC 3339): years 1000–9999, seconds 0–59.
+    #[validate(custom(function = validate_timestamp))]
     pub due_date: Option<DateTime<Utc>>,
     /// One of the caller's categories (`422` otherwise).
     pub category_id: Option<Uuid>,
@@ -166,10 +161,7 @@ pub struct TodoUpdate {
     pub title: Option<String>,
     /// New description (up to 10,000 characters); `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[validate(
-        length(max = 10000, message = "must be at most 10000 characters"),
-        custom(function = validate_text)
-    )]
+    #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
     #[schema(value_type = Option<String>, max_length = 10000)]
     pub description: Option<Option<String>>,
     /// New status; entering or leaving `completed` sets or clears
@@ -181,9 +173,9 @@ pub struct TodoUpdate {
     #[serde(default, deserialize_with = "non_null")]
     #[schema(nullable = false)]
     pub priority: Option<Priority>,
-    /// New due date (RFC 3339); `null` clears it.
+    /// New due date (RFC 3339: years 1000–9999, seconds 0–59); `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
-    #[validate(custom(function = validate_due_date))]
+    #[validate(custom(function = validate_timestamp))]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub due_date: Option<Option<DateTime<Utc>>>,
     /// New category (one of the caller's, `422` otherwise); `null` clears it.

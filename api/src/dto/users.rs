@@ -201,9 +201,11 @@ pub struct UserListQuery {
     pub status: Option<UserStatus>,
     /// Only admins (`true`) or only non-admins (`false`).
     pub is_admin: Option<bool>,
-    /// Registered at or after (RFC 3339).
+    /// Registered at or after (RFC 3339: years 1000–9999, seconds 0–59).
+    #[validate(custom(function = super::rules::validate_timestamp))]
     pub created_after: Option<DateTime<Utc>>,
-    /// Registered before (RFC 3339).
+    /// Registered before (RFC 3339: years 1000–9999, seconds 0–59).
+    #[validate(custom(function = super::rules::validate_timestamp))]
     pub created_before: Option<DateTime<Utc>>,
     /// Include soft-deleted users.
     pub include_deleted: Option<bool>,
@@ -211,8 +213,8 @@ pub struct UserListQuery {
     pub sort_by: Option<UserSortKey>,
     /// Sort direction (default `desc`).
     pub sort_order: Option<SortOrder>,
-    /// 1-based page number.
-    #[validate(range(min = 1, message = "must be at least 1"))]
+    /// 1-based page number; past the last page, no items.
+    #[serde(default, deserialize_with = "crate::pagination::page_number")]
     #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default 20).

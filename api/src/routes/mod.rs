@@ -7,6 +7,7 @@ pub mod admin;
 pub mod auth;
 pub mod bulk;
 pub mod categories;
+pub mod fallback;
 pub(crate) mod responses;
 pub mod system;
 pub mod tags;

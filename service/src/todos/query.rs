@@ -40,7 +40,7 @@ pub use super::statements::{Needs, count_query, page_query};
 pub use super::totals::ListTotals;
 use super::totals::{Counted, Lookup};
 use super::{TodoCategory, TodoView, with_tags};
-use crate::{ServiceResult, clock};
+use crate::{ServiceResult, clock, paging};
 
 /// Sort keys of the todo list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -235,21 +235,21 @@ pub async fn list(
                 key: request.sort_key.unwrap_or(prefs.sort_key),
                 descending: request.descending.unwrap_or(true),
             };
-            let offset = page.saturating_sub(1).saturating_mul(size);
             // Only a total counted just now may skip the page: a remembered
-            // one can be behind another process's writes. An offset beyond
-            // what the engines take (a signed 64-bit integer) is past the end.
-            let reachable = i64::try_from(offset).is_ok();
-            let rows = if reachable && (total > offset || remembered) {
-                let window = Window::Offset {
-                    offset,
-                    limit: size,
-                };
-                fetch_page(db, page_query(user_id, &request.filter, sort, window, now)).await?
-            } else {
-                Vec::new()
+            // one can be behind another process's writes. A page that
+            // `paging::offset` cannot place is past the end of any table.
+            let offset = paging::offset(*page, size);
+            let rows = match offset {
+                Some(offset) if total > offset || remembered => {
+                    let window = Window::Offset {
+                        offset,
+                        limit: size,
+                    };
+                    fetch_page(db, page_query(user_id, &request.filter, sort, window, now)).await?
+                }
+                _ => Vec::new(),
             };
-            let shown = offset + rows.len() as u64;
+            let shown = offset.map_or(u64::MAX, |offset| offset + rows.len() as u64);
             let next_cursor = match rows.last() {
                 Some((last, _)) if shown < total => Some(Cursor::after(sort, last)),
                 _ => None,

@@ -13,6 +13,7 @@ mod categories;
 mod concurrency;
 mod create_admin;
 mod docs;
+mod edges;
 mod migrations;
 mod profile;
 mod rate_limit;

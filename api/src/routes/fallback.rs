@@ -1,0 +1,219 @@
+//! What a request that no handler takes is answered: `405` with `Allow` when
+//! its path is one of ours but its method is not (an invented method too),
+//! `404` otherwise; and `HEAD` served by every `GET` route.
+//!
+//! Each `#[get]`/`#[post]`… handler is its own resource guarded by its
+//! method, so actix-web tries the next resource when the method differs and
+//! ends at the default service knowing nothing of the paths it passed. The
+//! methods of each path are therefore read from the OpenAPI document, which
+//! is collected from the same route table ([`crate::routes::configure`]).
+//!
+//! A literal path wins over a `{parameter}` one: `/todos/stats` offers only
+//! `GET`, though `PATCH /todos/stats` reaches the handler of
+//! `/todos/{id}`, whose id then does not parse. That path error comes here
+//! too ([`answer`]), and so answers `405` like any other method the path
+//! does not offer.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use utoipa::openapi::OpenApi;
+
+use crate::error::ApiError;
+
+/// One documented path: its segments (`None` for a `{parameter}`) and the
+/// methods it answers, in the order `Allow` lists them.
+#[derive(Debug, Clone)]
+struct Route {
+    segments: Vec<Option<String>>,
+    methods: Vec<Method>,
+}
+
+/// The methods every documented path answers.
+#[derive(Debug, Clone, Default)]
+pub struct RouteMethods {
+    routes: Vec<Route>,
+}
+
+impl RouteMethods {
+    /// The table of `doc`'s paths; a path with `GET` answers `HEAD` too.
+    #[must_use]
+    pub fn from_openapi(doc: &OpenApi) -> Self {
+        let routes = doc
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let offered = [
+                    (Method::GET, item.get.is_some()),
+                    (Method::HEAD, item.get.is_some() || item.head.is_some()),
+                    (Method::POST, item.post.is_some()),
+                    (Method::PUT, item.put.is_some()),
+                    (Method::PATCH, item.patch.is_some()),
+                    (Method::DELETE, item.delete.is_some()),
+                    (Method::OPTIONS, item.options.is_some()),
+                    (Method::TRACE, item.trace.is_some()),
+                ];
+                Route {
+                    segments: path
+                        .split('/')
+                        .map(|segment| {
+                            let parameter = segment.starts_with('{') && segment.ends_with('}');
+                            (!parameter).then(|| segment.to_owned())
+                        })
+                        .collect(),
+                    methods: offered
+                        .into_iter()
+                        .filter_map(|(method, offered)| offered.then_some(method))
+                        .collect(),
+                }
+            })
+            .collect();
+        Self { routes }
+    }
+
+    /// The methods `path` answers, or `None` when no route matches it. Of
+    /// the routes that match, those with the fewest `{parameters}` count:
+    /// `/tags/merge` is no `/tags/{id}`.
+    #[must_use]
+    pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let mut allowed: Option<Vec<Method>> = None;
+        let mut fewest_parameters = usize::MAX;
+        for route in &self.routes {
+            let matches =
+                route.segments.len() == segments.len()
+                    && route.segments.iter().zip(&segments).all(
+                        |(expected, given)| match expected {
+                            Some(literal) => literal == given,
+                            // A `{parameter}` takes one non-empty segment.
+                            None => !given.is_empty(),
+                        },
+                    );
+            let parameters = route.segments.iter().filter(|s| s.is_none()).count();
+            if matches && parameters <= fewest_parameters {
+                if parameters < fewest_parameters {
+                    fewest_parameters = parameters;
+                    allowed = None;
+                }
+                let methods = allowed.get_or_insert_with(Vec::new);
+                for method in &route.methods {
+                    if !methods.contains(method) {
+                        methods.push(method.clone());
+                    }
+                }
+            }
+        }
+        if let Some(methods) = &mut allowed {
+            methods.sort_by_key(allow_order);
+        }
+        allowed
+    }
+}
+
+fn allow_order(method: &Method) -> usize {
+    [
+        Method::GET,
+        Method::HEAD,
+        Method::POST,
+        Method::PUT,
+        Method::PATCH,
+        Method::DELETE,
+        Method::OPTIONS,
+        Method::TRACE,
+    ]
+    .iter()
+    .position(|m| m == method)
+    .unwrap_or(usize::MAX)
+}
+
+/// `405` with `Allow` when `req`'s path does not offer its method, else
+/// `404` for `what`.
+#[must_use]
+pub fn answer(req: &HttpRequest, what: &str) -> ApiError {
+    let allowed = req
+        .app_data::<web::Data<RouteMethods>>()
+        .and_then(|routes| routes.allowed(req.path()));
+    match allowed {
+        Some(methods) if !methods.contains(req.method()) => ApiError::method_not_allowed(&methods),
+        _ => ApiError::not_found(what),
+    }
+}
+
+/// The default service: `405` with `Allow` on a known path, else `404`.
+///
+/// # Errors
+/// Always: that is its answer.
+pub async fn not_found_or_not_allowed(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(answer(&req, "route"))
+}
+
+/// Middleware: a `HEAD` request is routed as the `GET` of its path. The
+/// HTTP/1 codec remembers that the request was `HEAD` and sends the
+/// headers of the answer without its body.
+///
+/// # Errors
+/// Whatever the inner service returns.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> RouteMethods {
+        RouteMethods::from_openapi(&crate::openapi::document())
+    }
+
+    #[test]
+    fn a_path_answers_the_methods_of_every_route_it_matches() {
+        let routes = table();
+        assert_eq!(
+            routes.allowed("/api/v1/todos"),
+            Some(vec![Method::GET, Method::HEAD, Method::POST])
+        );
+        assert_eq!(
+            routes.allowed("/api/v1/todos/0193a1b2-0000-7000-8000-000000000000"),
+            Some(vec![
+                Method::GET,
+                Method::HEAD,
+                Method::PATCH,
+                Method::DELETE
+            ])
+        );
+        // Literal paths win over `{id}`.
+        assert_eq!(
+            routes.allowed("/api/v1/tags/merge"),
+            Some(vec![Method::POST])
+        );
+        assert_eq!(
+            routes.allowed("/api/v1/todos/stats"),
+            Some(vec![Method::GET, Method::HEAD])
+        );
+        assert_eq!(
+            routes.allowed("/api/v1/tags/0193a1b2-0000-7000-8000-000000000000"),
+            Some(vec![Method::PATCH, Method::DELETE])
+        );
+        assert_eq!(
+            routes.allowed("/health"),
+            Some(vec![Method::GET, Method::HEAD])
+        );
+    }
+
+    #[test]
+    fn a_path_no_route_matches_answers_nothing() {
+        let routes = table();
+        assert_eq!(routes.allowed("/api/v1/nowhere"), None);
+        assert_eq!(routes.allowed("/api/v1/todos/"), None);
+        assert_eq!(routes.allowed("/api/v1/todos//restore"), None);
+    }
+}
