@@ -1,11 +1,20 @@
 //! Authentication: access tokens, the `AuthUser`/`AdminUser` extractors, the
-//! client's address, and the login/register rate limit.
+//! client's address, and the rate limit of password guesses.
 //!
 //! Access tokens are HS256 JWTs carrying the user id, the session id and the
-//! admin flag. Checking one touches no database; the price is that a token
-//! stays valid until it expires (15 minutes by default) even if its session
-//! is revoked meanwhile. Profile and admin operations re-read the user, so a
-//! deleted or suspended account cannot act through an old token there.
+//! admin flag. Checking one touches no database, so on routes that only read
+//! the caller's own data a token stays good until it expires (15 minutes by
+//! default) even if its session is revoked or its account suspended
+//! meanwhile. What takes effect at once:
+//!
+//! - every write: the service locks the caller's row first and answers `401`
+//!   for an account that is gone, deleted, inactive or suspended
+//!   (`service::txn`);
+//! - every admin route: [`AdminUser`] re-reads the caller (one primary-key
+//!   read) and ignores the token's admin flag, so a demotion or suspension
+//!   is `403`, a deletion `401`, and a promotion counts, with the next request;
+//! - every refresh: sessions are revoked in the same transaction as the
+//!   change that revokes them, so no refresh can outlive it.
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;
@@ -18,6 +27,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -197,25 +207,27 @@ pub async fn forget_totals_after_writes(
     Ok(answer)
 }
 
-/// An authenticated admin; any other caller gets `403` (or `401` without a valid token).
+/// An authenticated admin, as the database says now: the caller is re-read
+/// on every admin request, whatever the token claims. A caller who is not
+/// (or no longer) an admin, or is suspended, gets `403`; one whose account
+/// is gone, deleted or inactive `401` (as does a request without a valid token).
 #[derive(Debug, Clone, Copy)]
 pub struct AdminUser(pub AuthUser);
 
 impl FromRequest for AdminUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|user| {
-            if user.is_admin {
-                Ok(Self(user))
-            } else {
-                Err(ApiError::new(
-                    ErrorKind::Forbidden,
-                    "this route is for admins",
-                ))
-            }
-        }))
+        let caller = authenticate(req);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let mut caller = caller?;
+            let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
+            service::accounts::authorize_admin(&state.db, caller.id).await?;
+            caller.is_admin = true;
+            Ok(Self(caller))
+        })
     }
 }
 
@@ -224,21 +236,39 @@ impl FromRequest for AdminUser {
 pub struct Client(pub ClientMeta);
 
 impl Client {
-    /// The client IP as the server trusts it (see `TRUST_PROXY_HEADERS`).
-    fn ip(req: &HttpRequest, trust_proxy: bool) -> Option<IpAddr> {
-        if trust_proxy {
-            let forwarded = req
-                .headers()
-                .get("x-forwarded-for")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
-                .and_then(|ip| ip.trim().parse().ok());
-            if forwarded.is_some() {
-                return forwarded;
+    /// The client IP as the server trusts it: the socket's peer, or behind
+    /// proxies of ours (`TRUST_PROXY_HEADERS`) the address that the
+    /// outermost of the `TRUSTED_PROXY_HOPS` proxies saw.
+    fn ip(req: &HttpRequest) -> Option<IpAddr> {
+        let peer = req.peer_addr().map(|addr| addr.ip());
+        match req.app_data::<web::Data<AppState>>() {
+            Some(state) if state.config.trust_proxy_headers => {
+                forwarded_client(req.headers(), state.config.trusted_proxy_hops).or(peer)
             }
+            _ => peer,
         }
-        req.peer_addr().map(|addr| addr.ip())
     }
+}
+
+/// The address `hops` entries from the right of `X-Forwarded-For` (all of
+/// its headers read as one list).
+///
+/// Each proxy appends the address it received the request from, so the
+/// right-most `hops` entries are written by our own proxies and everything
+/// left of them by the client, who may write anything there: the left-most
+/// entry is never to be trusted. With fewer entries than hops the request
+/// passed fewer proxies, and the left-most entry is the one the first of
+/// them wrote. `None` when there is no entry or it is not an address.
+fn forwarded_client(headers: &header::HeaderMap, hops: usize) -> Option<IpAddr> {
+    let entries: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .filter(|entry| !entry.is_empty())
+        .collect();
+    let entry = entries.get(entries.len().saturating_sub(hops))?;
+    entry.parse().ok()
 }
 
 impl FromRequest for Client {
@@ -246,39 +276,46 @@ impl FromRequest for Client {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let trust_proxy = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.config.trust_proxy_headers);
         let user_agent = req
             .headers()
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .map(|ua| ua.chars().take(512).collect());
         ready(Ok(Self(ClientMeta {
-            ip_address: Self::ip(req, trust_proxy).map(|ip| ip.to_string()),
+            ip_address: Self::ip(req).map(|ip| ip.to_string()),
             user_agent,
         })))
     }
 }
 
-/// Per-IP limiter of login and register attempts.
+/// Who an attempt to prove a password is counted against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Attempter {
+    /// The client's address (logins, registrations and password proofs).
+    Ip(IpAddr),
+    /// The account whose password is being guessed behind its access token.
+    User(Uuid),
+}
+
+/// Limiter of attempts to prove a password, per client IP and per account
+/// (`AUTH_RATE_LIMIT_PER_MINUTE` each, in a burst, refilled evenly).
 #[derive(Debug)]
-pub struct AuthRateLimiter(DefaultKeyedRateLimiter<IpAddr>);
+pub struct AuthRateLimiter(DefaultKeyedRateLimiter<Attempter>);
 
 impl AuthRateLimiter {
-    /// `per_minute` attempts per client IP and minute, in a burst; `None` when 0 (no limit).
+    /// `per_minute` attempts per key and minute, in a burst; `None` when 0 (no limit).
     #[must_use]
     pub fn new(per_minute: u32) -> Option<Arc<Self>> {
         NonZeroU32::new(per_minute)
             .map(|n| Arc::new(Self(RateLimiter::keyed(Quota::per_minute(n)))))
     }
 
-    fn check(&self, ip: IpAddr) -> Result<(), ApiError> {
+    fn check(&self, key: Attempter) -> Result<(), ApiError> {
         // Forget idle clients now and then so the map stays small.
         if self.0.len() > 10_000 {
             self.0.retain_recent();
         }
-        self.0.check_key(&ip).map_err(|not_until| {
+        self.0.check_key(&key).map_err(|not_until| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
             ApiError::rate_limited(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
         })
@@ -298,14 +335,44 @@ impl FromRequest for AuthAttempt {
         let Some(state) = req.app_data::<web::Data<AppState>>() else {
             return ready(Err(ApiError::internal(&"application state missing")));
         };
-        let result = match (
-            &state.auth_limiter,
-            Client::ip(req, state.config.trust_proxy_headers),
-        ) {
-            (Some(limiter), Some(ip)) => limiter.check(ip).map(|()| Self),
+        let result = match (&state.auth_limiter, Client::ip(req)) {
+            (Some(limiter), Some(ip)) => limiter.check(Attempter::Ip(ip)).map(|()| Self),
             _ => Ok(Self),
         };
         ready(result)
+    }
+}
+
+/// An authenticated caller about to prove their password again (changing
+/// it, deleting the account). A stolen access token must not buy unlimited
+/// guesses: each attempt counts against the account and against the
+/// client's IP, in the buckets logins use; past `AUTH_RATE_LIMIT_PER_MINUTE`
+/// either way, `429` with `Retry-After`, before any password is checked.
+///
+/// Every attempt counts, right or wrong: a bucket cannot be peeked at, and
+/// a guess refused only after it was checked would still tell a right
+/// password from a wrong one. Proving one's password is rare enough that
+/// the honest caller never meets the limit.
+#[derive(Debug, Clone, Copy)]
+pub struct PasswordAttempt(pub AuthUser);
+
+impl FromRequest for PasswordAttempt {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(authenticate(req).and_then(|caller| {
+            let limiter = req
+                .app_data::<web::Data<AppState>>()
+                .and_then(|state| state.auth_limiter.clone());
+            if let Some(limiter) = limiter {
+                limiter.check(Attempter::User(caller.id))?;
+                if let Some(ip) = Client::ip(req) {
+                    limiter.check(Attempter::Ip(ip))?;
+                }
+            }
+            Ok(Self(caller))
+        }))
     }
 }
 
@@ -341,15 +408,61 @@ mod tests {
     #[test]
     fn the_rate_limit_allows_a_burst_then_refuses_with_a_wait() {
         let limiter = AuthRateLimiter::new(3).expect("enabled");
-        let ip: IpAddr = "10.0.0.1".parse().expect("ip");
+        let ip = Attempter::Ip("10.0.0.1".parse().expect("ip"));
         for _ in 0..3 {
             limiter.check(ip).expect("within the limit");
         }
         let err = limiter.check(ip).expect_err("over the limit");
         assert_eq!(err.kind(), ErrorKind::RateLimited);
         limiter
-            .check("10.0.0.2".parse().expect("ip"))
+            .check(Attempter::Ip("10.0.0.2".parse().expect("ip")))
             .expect("another IP is unaffected");
+        limiter
+            .check(Attempter::User(Uuid::now_v7()))
+            .expect("an account is a bucket of its own");
         assert!(AuthRateLimiter::new(0).is_none());
+    }
+}
+
+#[cfg(test)]
+mod forwarded_tests {
+    use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+
+    use super::*;
+
+    fn headers(values: &[&str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for value in values {
+            map.append(
+                HeaderName::from_static("x-forwarded-for"),
+                HeaderValue::from_str(value).expect("header"),
+            );
+        }
+        map
+    }
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().expect("ip"))
+    }
+
+    #[test]
+    fn the_client_ip_is_counted_from_the_right_never_the_left_most_entry() {
+        // The client wrote "6.6.6.6"; our one proxy appended what it saw.
+        let forged = headers(&["6.6.6.6, 203.0.113.7"]);
+        assert_eq!(forwarded_client(&forged, 1), ip("203.0.113.7"));
+        // Two proxies of ours: the outer one saw the client.
+        let two = headers(&["6.6.6.6, 203.0.113.7", "10.0.0.2"]);
+        assert_eq!(forwarded_client(&two, 2), ip("203.0.113.7"));
+        assert_eq!(forwarded_client(&two, 1), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn fewer_entries_than_hops_take_the_left_most_and_garbage_takes_none() {
+        assert_eq!(
+            forwarded_client(&headers(&["198.51.100.1"]), 3),
+            ip("198.51.100.1")
+        );
+        assert_eq!(forwarded_client(&headers(&["1.1.1.1, not-an-ip"]), 1), None);
+        assert_eq!(forwarded_client(&HeaderMap::new(), 1), None);
     }
 }

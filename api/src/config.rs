@@ -55,6 +55,9 @@ pub struct Config {
     pub auth_rate_limit_per_minute: u32,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_proxy_headers: bool,
+    /// How many proxies of ours stand in front of the server: the client IP
+    /// is the address this many entries from the right of `X-Forwarded-For`.
+    pub trusted_proxy_hops: usize,
     /// bcrypt hashes computed at once; the default leaves one core free.
     pub password_hash_concurrency: usize,
     /// How long a list total may be remembered (`0`: count every page).
@@ -98,6 +101,7 @@ impl std::fmt::Debug for Config {
                 &self.auth_rate_limit_per_minute,
             )
             .field("trust_proxy_headers", &self.trust_proxy_headers)
+            .field("trusted_proxy_hops", &self.trusted_proxy_hops)
             .field("password_hash_concurrency", &self.password_hash_concurrency)
             .finish()
     }
@@ -176,6 +180,10 @@ impl Config {
             auto_migrate: parse_bool(&get, "AUTO_MIGRATE", true)?,
             auth_rate_limit_per_minute: parse(&get, "AUTH_RATE_LIMIT_PER_MINUTE", 20)?,
             trust_proxy_headers: parse_bool(&get, "TRUST_PROXY_HEADERS", false)?,
+            trusted_proxy_hops: match parse(&get, "TRUSTED_PROXY_HOPS", 1)? {
+                0 => return Err(invalid("TRUSTED_PROXY_HOPS", 0, "must be at least 1")),
+                hops => hops,
+            },
             password_hash_concurrency: parse(
                 &get,
                 "PASSWORD_HASH_CONCURRENCY",

@@ -106,12 +106,13 @@ pub async fn get(
 /// [`ServiceError::Conflict`] naming `name` when the caller has a category of
 /// that name (in any case).
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
     user_id: Uuid,
     new: NewCategory,
 ) -> ServiceResult<CategoryView> {
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let key = names::key(&new.name);
-    ensure_name_free(db, user_id, &key, None).await?;
+    ensure_name_free(&txn, user_id, &key, None).await?;
     let now = clock::now();
     let category = category::Model {
         id: clock::new_id(),
@@ -124,10 +125,11 @@ pub async fn create(
         updated_at: now,
     };
     category::Entity::insert(category::ActiveModel::from(category.clone()))
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await
         // The index decides a race the check above could not see.
         .map_err(|err| ServiceError::unique_or(err, "name"))?;
+    txn.commit().await?;
     Ok(CategoryView {
         category,
         todo_count: 0,
@@ -146,7 +148,7 @@ pub async fn update(
     id: Uuid,
     changes: CategoryChanges,
 ) -> ServiceResult<CategoryView> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     let current = find_owned(&txn, user_id, id)
         .await?
         .ok_or(ServiceError::NotFound { entity: ENTITY })?;
@@ -210,7 +212,7 @@ pub async fn delete(
     id: Uuid,
     expected: &[Expected],
 ) -> ServiceResult<()> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     let current = find_owned(&txn, user_id, id)
         .await?
         .ok_or(ServiceError::NotFound { entity: ENTITY })?;

@@ -11,14 +11,16 @@ use entity::{session, user};
 use rand::Rng as _;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
-use crate::{ServiceError, ServiceResult, clock, txn};
+use crate::txn::{self, Hold};
+use crate::{ServiceError, ServiceResult, clock};
 
 /// A session just started, with the only copy of its refresh token.
 #[derive(Debug, Clone)]
@@ -77,6 +79,12 @@ pub async fn start(
 
 /// Exchanges a refresh token for a new one in the same family.
 ///
+/// Decided under the owner's exclusive lock (see [`crate::txn`]), as every
+/// other change to their sessions is: a refresh racing a revocation (a
+/// password change, a suspension, "sign out everywhere", the reuse of an
+/// older token of the family) either commits first, and its new session is
+/// revoked with the rest, or runs after it and finds its token revoked.
+///
 /// # Errors
 /// [`ServiceError::Unauthorized`] for an unknown, expired or revoked token
 /// (a revoked one also revokes its family and is audited as reuse), or when
@@ -88,60 +96,72 @@ pub async fn rotate(
     client: &ClientMeta,
 ) -> ServiceResult<(user::Model, Issued)> {
     const INVALID: ServiceError = ServiceError::Unauthorized("invalid or expired refresh token");
-    let found = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash_token(presented)))
-        .find_also_related(user::Entity)
-        .one(db)
-        .await?;
-    let Some((session, Some(user))) = found else {
+    let token_hash = hash_token(presented);
+    let Some(owner) = owner_of(db, &token_hash).await? else {
+        return Err(INVALID);
+    };
+    let txn = txn::begin_write(db).await?;
+    let Some(user) = txn::lock_user(&txn, owner, Hold::Exclusive).await? else {
+        return Err(INVALID);
+    };
+    // Read again under the lock: this is the state no revocation can change
+    // until the transaction ends.
+    let Some(session) = by_token_hash(&txn, &token_hash).await? else {
         return Err(INVALID);
     };
     if session.revoked_at.is_some() {
-        revoke_family_for_reuse(db, &session, client).await?;
+        revoke_family_for_reuse(&txn, &session, client).await?;
+        txn.commit().await?;
         return Err(INVALID);
     }
     let now = clock::now();
-    if session.expires_at <= now
-        || user.deleted_at.is_some()
-        || user.status != user::UserStatus::Active
-    {
+    if session.expires_at <= now || !txn::may_act(&user) {
         return Err(INVALID);
     }
-    let txn = txn::begin_write(db).await?;
-    // Revoke only if still live: of two concurrent refreshes with the same
-    // token, exactly one wins; the other is treated as reuse.
-    let revoked = session::Entity::update_many()
+    session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(now))
         .col_expr(session::Column::LastUsedAt, Expr::value(now))
         .col_expr(session::Column::UpdatedAt, Expr::value(now))
         .filter(session::Column::Id.eq(session.id))
-        .filter(session::Column::RevokedAt.is_null())
         .exec(&txn)
         .await?;
-    if revoked.rows_affected == 0 {
-        txn.rollback().await?;
-        revoke_family_for_reuse(db, &session, client).await?;
-        return Err(INVALID);
-    }
     let issued = start(&txn, user.id, Some(session.family_id), ttl, client).await?;
     txn.commit().await?;
     Ok((user, issued))
 }
 
+/// The user a refresh token (by its hash) belongs to, revoked or not.
+async fn owner_of(db: &DatabaseConnection, token_hash: &str) -> Result<Option<Uuid>, DbErr> {
+    session::Entity::find()
+        .select_only()
+        .column(session::Column::UserId)
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .into_tuple()
+        .one(db)
+        .await
+}
+
+/// The session of a refresh token, read for update: on MariaDB a locking
+/// read also sees what committed after the transaction's snapshot.
+async fn by_token_hash(
+    txn: &DatabaseTransaction,
+    token_hash: &str,
+) -> Result<Option<session::Model>, DbErr> {
+    session::Entity::find()
+        .filter(session::Column::TokenHash.eq(token_hash))
+        .lock_exclusive()
+        .one(txn)
+        .await
+}
+
 async fn revoke_family_for_reuse(
-    db: &DatabaseConnection,
+    txn: &DatabaseTransaction,
     session: &session::Model,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let txn = txn::begin_write(db).await?;
-    let revoked = session::Entity::update_many()
-        .col_expr(session::Column::RevokedAt, Expr::value(clock::now()))
-        .filter(session::Column::FamilyId.eq(session.family_id))
-        .filter(session::Column::RevokedAt.is_null())
-        .exec(&txn)
-        .await?;
+    let revoked = revoke_where(txn, session::Column::FamilyId.eq(session.family_id)).await?;
     audit::record(
-        &txn,
+        txn,
         client,
         Event {
             user_id: Some(session.user_id),
@@ -151,17 +171,17 @@ async fn revoke_family_for_reuse(
             success: false,
             details: Some(serde_json::json!({
                 "family_id": session.family_id,
-                "sessions_revoked": revoked.rows_affected,
+                "sessions_revoked": revoked,
             })),
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(())
 }
 
 /// Revokes the session a refresh token belongs to (logout). An unknown or
 /// already revoked token changes nothing: logging out twice is not an error.
+/// An account that can no longer sign in may still log out.
 ///
 /// # Errors
 /// The database error.
@@ -170,15 +190,23 @@ pub async fn logout(
     presented: &str,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let Some(session) = session::Entity::find()
-        .filter(session::Column::TokenHash.eq(hash_token(presented)))
-        .filter(session::Column::RevokedAt.is_null())
-        .one(db)
-        .await?
-    else {
+    let token_hash = hash_token(presented);
+    let Some(owner) = owner_of(db, &token_hash).await? else {
         return Ok(());
     };
     let txn = txn::begin_write(db).await?;
+    if txn::lock_user(&txn, owner, Hold::Exclusive)
+        .await?
+        .is_none()
+    {
+        return Ok(());
+    }
+    let Some(session) = by_token_hash(&txn, &token_hash)
+        .await?
+        .filter(|s| s.revoked_at.is_none())
+    else {
+        return Ok(());
+    };
     revoke_where(&txn, session::Column::Id.eq(session.id)).await?;
     audit::record(
         &txn,
@@ -218,14 +246,12 @@ pub async fn list_active(
 /// Revokes one of the user's live sessions.
 ///
 /// # Errors
-/// [`ServiceError::NotFound`] if it is not theirs or not live.
-pub async fn revoke(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    session_id: Uuid,
-) -> ServiceResult<()> {
+/// [`ServiceError::NotFound`] if it is not theirs or not live;
+/// [`ServiceError::Unauthorized`] if the account may no longer act.
+pub async fn revoke(db: &DatabaseConnection, user_id: Uuid, session_id: Uuid) -> ServiceResult<()> {
+    let (txn, _) = txn::begin_as(db, user_id, Hold::Exclusive).await?;
     let revoked = revoke_where(
-        db,
+        &txn,
         session::Column::Id
             .eq(session_id)
             .and(session::Column::UserId.eq(user_id)),
@@ -234,14 +260,29 @@ pub async fn revoke(
     if revoked == 0 {
         return Err(ServiceError::NotFound { entity: "session" });
     }
+    txn.commit().await?;
     Ok(())
 }
 
+/// Revokes every session of the user ("sign out everywhere").
+///
+/// # Errors
+/// [`ServiceError::Unauthorized`] if the account may no longer act; the
+/// database error.
+pub async fn revoke_everywhere(db: &DatabaseConnection, user_id: Uuid) -> ServiceResult<u64> {
+    let (txn, _) = txn::begin_as(db, user_id, Hold::Exclusive).await?;
+    let revoked = revoke_all(&txn, user_id, None).await?;
+    txn.commit().await?;
+    Ok(revoked)
+}
+
 /// Revokes every live session of the user except `keep`; returns how many.
+/// Runs inside the caller's transaction, which holds the user's row
+/// exclusively (see [`crate::txn`]).
 ///
 /// # Errors
 /// The database error.
-pub async fn revoke_all(
+pub(crate) async fn revoke_all(
     conn: &impl ConnectionTrait,
     user_id: Uuid,
     keep: Option<Uuid>,

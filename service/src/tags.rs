@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use entity::{tag, todo, todo_tag};
 use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt as _};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, JoinType,
@@ -22,6 +23,9 @@ use crate::paging::{self, PageRequest, Paged};
 use crate::{ServiceError, ServiceResult, batch, clock, names, txn};
 
 const ENTITY: &str = "tag";
+
+/// The unique index of `(user_id, name_key)` (see the tags migration).
+const UNIQUE_NAME_INDEX: &str = "ux_tags_user_id_name_key";
 
 /// A tag with the number of live todos it is on: what the API calls a Tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,18 +69,16 @@ pub async fn list(
 /// # Errors
 /// [`ServiceError::Conflict`] naming `name` when the caller has a tag of that
 /// name (in any case).
-pub async fn create(
-    db: &impl ConnectionTrait,
-    user_id: Uuid,
-    name: &str,
-) -> ServiceResult<TagView> {
+pub async fn create(db: &DatabaseConnection, user_id: Uuid, name: &str) -> ServiceResult<TagView> {
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let key = names::key(name);
-    ensure_name_free(db, user_id, &key, None).await?;
+    ensure_name_free(&txn, user_id, &key, None).await?;
     let tag = new_tag(user_id, names::display(name), key);
     tag::Entity::insert(tag::ActiveModel::from(tag.clone()))
-        .exec_without_returning(db)
+        .exec_without_returning(&txn)
         .await
         .map_err(|err| ServiceError::unique_or(err, "name"))?;
+    txn.commit().await?;
     Ok(TagView { tag, todo_count: 0 })
 }
 
@@ -92,7 +94,7 @@ pub async fn rename(
     id: Uuid,
     name: &str,
 ) -> ServiceResult<TagView> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     let current = find_owned(&txn, user_id, &[id]).await?;
     let mut current = current
         .into_iter()
@@ -125,7 +127,7 @@ pub async fn rename(
 /// # Errors
 /// [`ServiceError::NotFound`].
 pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> ServiceResult<()> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     if find_owned(&txn, user_id, &[id]).await?.is_empty() {
         return Err(ServiceError::NotFound { entity: ENTITY });
     }
@@ -166,7 +168,7 @@ pub async fn merge(
             "must not include the target tag",
         ));
     }
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     let mut wanted = sources.clone();
     wanted.push(target_id);
     let found = find_owned(&txn, user_id, &wanted).await?;
@@ -235,13 +237,18 @@ pub(crate) async fn find_or_create(
         return Ok(Vec::new());
     }
     let keys = wanted.iter().map(|(_, key)| key.clone()).collect();
-    let mut found = by_keys(conn, user_id, keys).await?;
-    let missing: Vec<tag::Model> = wanted
+    let mut found = by_keys(conn, user_id, keys, false).await?;
+    let mut missing: Vec<tag::Model> = wanted
         .iter()
         .filter(|(_, key)| !found.contains_key(key))
         .map(|(name, key)| new_tag(user_id, name.clone(), key.clone()))
         .collect();
     if !missing.is_empty() {
+        // Always in one order, by key: two transactions creating the same
+        // new names ("a", "b" and "b", "a") then wait for each other at the
+        // first name they share instead of each holding the name the other
+        // needs (a deadlock on PostgreSQL and MariaDB).
+        missing.sort_unstable_by(|a, b| a.name_key.cmp(&b.name_key));
         let expected = missing.len() as u64;
         let keys: Vec<String> = missing.iter().map(|t| t.name_key.clone()).collect();
         let rows = missing
@@ -262,7 +269,7 @@ pub(crate) async fn find_or_create(
         if inserted == expected && conn.get_database_backend() != DbBackend::MySql {
             found.extend(missing.into_iter().map(|t| (t.name_key.clone(), t)));
         } else {
-            found.extend(by_keys(conn, user_id, keys).await?);
+            found.extend(by_keys(conn, user_id, keys, true).await?);
         }
     }
     Ok(wanted
@@ -288,24 +295,40 @@ pub(crate) async fn find_named(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(by_keys(conn, user_id, keys).await?.into_values().collect())
+    Ok(by_keys(conn, user_id, keys, false)
+        .await?
+        .into_values()
+        .collect())
 }
 
 /// The caller's tags whose `name_key` is among `keys`, by key: one `IN`
 /// query per bind limit's worth of keys.
+///
+/// `latest` reads rows that other transactions committed after this one
+/// first read (a locking read): MariaDB's repeatable read would otherwise
+/// answer from the transaction's snapshot and miss a tag another request
+/// has just created. PostgreSQL (read committed) sees them anyway.
 async fn by_keys(
     conn: &impl ConnectionTrait,
     user_id: Uuid,
     keys: Vec<String>,
+    latest: bool,
 ) -> Result<HashMap<String, tag::Model>, DbErr> {
     let per_statement = batch::rows_per_statement(conn.get_database_backend(), 1);
     let mut found = HashMap::with_capacity(keys.len());
     for chunk in batch::chunked(keys, per_statement) {
-        let tags = tag::Entity::find()
+        let mut select = tag::Entity::find()
             .filter(tag::Column::UserId.eq(user_id))
-            .filter(tag::Column::NameKey.is_in(chunk))
-            .all(conn)
-            .await?;
+            .filter(tag::Column::NameKey.is_in(chunk));
+        if latest && conn.get_database_backend() == DbBackend::MySql {
+            // Through the unique index only. Scanning the table instead
+            // (MariaDB's choice for a small one) would wait on the row of a
+            // transaction that is inserting the same name and itself waits
+            // for ours: its row is written, its unique entry not yet.
+            QuerySelect::query(&mut select).force_index(UNIQUE_NAME_INDEX, IndexHintScope::All);
+            select = select.lock_shared();
+        }
+        let tags = select.all(conn).await?;
         found.extend(tags.into_iter().map(|t| (t.name_key.clone(), t)));
     }
     Ok(found)

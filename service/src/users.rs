@@ -9,8 +9,8 @@ use chrono::{DateTime, Utc};
 use entity::{user, user_preferences};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, Order, QueryFilter,
-    QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    Order, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -19,8 +19,9 @@ use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::paging::{self, PageRequest, Paged};
 use crate::search::contains_ci;
+use crate::txn::{self, Hold};
 use crate::version::{self, Expected};
-use crate::{ServiceError, ServiceResult, clock, sessions, txn};
+use crate::{ServiceError, ServiceResult, clock, sessions};
 
 /// Sort keys of the user list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -138,6 +139,21 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<Account> 
         .ok_or(ServiceError::NotFound { entity: "user" })
 }
 
+/// Begins an admin's transaction on user `id`, holding their row
+/// exclusively (see [`crate::txn`]): a refresh, login or write of theirs
+/// racing the change runs wholly before or wholly after it.
+async fn begin_on(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> ServiceResult<(DatabaseTransaction, Account)> {
+    let txn = txn::begin_write(db).await?;
+    if txn::lock_user(&txn, id, Hold::Exclusive).await?.is_none() {
+        return Err(ServiceError::NotFound { entity: "user" });
+    }
+    let current = get(&txn, id).await?;
+    Ok((txn, current))
+}
+
 fn refuse_self(actor: Uuid, target: Uuid, what: &str) -> ServiceResult<()> {
     if actor == target {
         return Err(ServiceError::Conflict {
@@ -161,8 +177,7 @@ pub async fn update(
     changes: AdminChanges,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
-    let txn = txn::begin_write(db).await?;
-    let current = get(&txn, id).await?;
+    let (txn, current) = begin_on(db, id).await?;
     version::check_all(&changes.expected, current.user.version)?;
     let demotes = changes.is_admin == Some(false);
     let disables = changes
@@ -254,8 +269,7 @@ pub async fn soft_delete(
     client: &ClientMeta,
 ) -> ServiceResult<()> {
     refuse_self(actor, id, "delete")?;
-    let txn = txn::begin_write(db).await?;
-    let current = get(&txn, id).await?;
+    let (txn, current) = begin_on(db, id).await?;
     version::check_all(expected, current.user.version)?;
     if current.user.deleted_at.is_none() {
         soft_delete_in(&txn, &current.user).await?;
@@ -282,11 +296,8 @@ pub async fn purge(
     client: &ClientMeta,
 ) -> ServiceResult<()> {
     refuse_self(actor, id, "delete")?;
-    let txn = txn::begin_write(db).await?;
-    let removed = user::Entity::delete_by_id(id).exec(&txn).await?;
-    if removed.rows_affected == 0 {
-        return Err(ServiceError::NotFound { entity: "user" });
-    }
+    let (txn, _) = begin_on(db, id).await?;
+    user::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
         client,
@@ -307,8 +318,7 @@ pub async fn restore(
     id: Uuid,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
-    let txn = txn::begin_write(db).await?;
-    let current = get(&txn, id).await?;
+    let (txn, current) = begin_on(db, id).await?;
     if current.user.deleted_at.is_none() {
         txn.commit().await?;
         return Ok(current);

@@ -145,7 +145,23 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with the configuration adjusted first.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let database = TestDb::fresh().await;
+        Self::spawn_on(TestDb::fresh().await, adjust).await
+    }
+
+    /// A server whose requests really run at once on every engine: on
+    /// SQLite a database file with the server's own pool of several
+    /// connections (WAL), instead of one in-memory connection.
+    pub async fn spawn_concurrent() -> Self {
+        Self::spawn_on(TestDb::fresh_file().await, |config| {
+            config.db.max_connections = 8;
+            config.db.acquire_timeout = Duration::from_secs(10);
+        })
+        .await
+    }
+
+    async fn spawn_on(database: TestDb, adjust: impl FnOnce(&mut Config)) -> Self {
+        // The server's log, when a run asks for it (`RUST_LOG=error cargo test … -- --nocapture`).
+        let _ = env_logger::builder().is_test(true).try_init();
         let mut config = test_config(&database.url);
         adjust(&mut config);
         let state = api::startup::prepare(config)

@@ -39,6 +39,7 @@ pub struct TestDb {
     /// The URL of the database, for building an app on it.
     pub url: String,
     cleanup: Option<(String, String)>,
+    file: Option<std::path::PathBuf>,
 }
 
 impl TestDb {
@@ -54,6 +55,7 @@ impl TestDb {
                 db,
                 url,
                 cleanup: None,
+                file: None,
             };
         };
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -74,6 +76,29 @@ impl TestDb {
             db,
             url,
             cleanup: Some((admin, name)),
+            file: None,
+        }
+    }
+
+    /// Like [`TestDb::fresh`], but on SQLite a database file (removed when
+    /// dropped) instead of memory, so a server can open a real pool of
+    /// several connections on it, as it does in production.
+    ///
+    /// # Panics
+    /// As [`TestDb::fresh`].
+    pub async fn fresh_file() -> Self {
+        if admin_url().is_some() {
+            return Self::fresh().await;
+        }
+        let path =
+            std::env::temp_dir().join(format!("todo-test-{}.db", uuid::Uuid::new_v4().simple()));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let db = connect(&url).await;
+        Self {
+            db,
+            url,
+            cleanup: None,
+            file: Some(path),
         }
     }
 
@@ -119,6 +144,13 @@ fn quote(backend: DbBackend, name: &str) -> String {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
+        if let Some(path) = self.file.take() {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut name = path.clone().into_os_string();
+                name.push(suffix);
+                std::fs::remove_file(name).ok();
+            }
+        }
         let Some((admin, name)) = self.cleanup.take() else {
             return;
         };

@@ -5,7 +5,7 @@ use service::accounts::{self, NewAccount};
 use service::{passwords, sessions};
 use uuid::Uuid;
 
-use crate::auth::{AuthAttempt, AuthUser, Client};
+use crate::auth::{AuthAttempt, AuthUser, Client, PasswordAttempt};
 use crate::dto::auth::{
     ChangePasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, SessionOut, TokenPair,
 };
@@ -173,19 +173,21 @@ pub async fn logout(
         (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields, or a wrong `current_password`", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many password attempts for this account or from this IP", body = Problem, content_type = PROBLEM),
         (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/auth/change-password")]
 pub async fn change_password(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    PasswordAttempt(auth): PasswordAttempt,
     client: Client,
     ValidJson(body): ValidJson<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
     let account = accounts::get_active(&state.db, auth.id).await?;
     let cost = state.config.bcrypt_cost;
     let current_hash = account.user.password_hash;
+    let verified_hash = current_hash.clone();
     let (current, new) = (body.current_password, body.new_password);
     let new_hash = state
         .password_work(move || {
@@ -199,7 +201,15 @@ pub async fn change_password(
         .ok_or_else(|| {
             ApiError::invalid_field("current_password", "is not the current password")
         })?;
-    accounts::change_password(&state.db, auth.id, new_hash, auth.session_id, &client.0).await?;
+    accounts::change_password(
+        &state.db,
+        auth.id,
+        &verified_hash,
+        new_hash,
+        auth.session_id,
+        &client.0,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -263,6 +273,6 @@ pub async fn revoke_all_sessions(
     state: web::Data<AppState>,
     auth: AuthUser,
 ) -> ApiResult<HttpResponse> {
-    sessions::revoke_all(&state.db, auth.id, None).await?;
+    sessions::revoke_everywhere(&state.db, auth.id).await?;
     Ok(HttpResponse::NoContent().finish())
 }

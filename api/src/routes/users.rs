@@ -7,7 +7,7 @@ use service::users::{self, AdminChanges, SortKey};
 use service::version::Expected;
 use uuid::Uuid;
 
-use crate::auth::{AdminUser, AuthUser, Client};
+use crate::auth::{AdminUser, AuthUser, Client, PasswordAttempt};
 use crate::conditional::{IfMatch, versioned_ok};
 use crate::dto::users::{
     AdminUserUpdate, DeleteAccountRequest, DeleteQuery, UserListQuery, UserOut, UserSortKey,
@@ -96,18 +96,20 @@ pub async fn update_me(
         (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Wrong `password`", body = Problem, content_type = PROBLEM),
+        (status = 429, description = "Too many password attempts for this account or from this IP", body = Problem, content_type = PROBLEM),
         (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[delete("/users/me")]
 pub async fn delete_me(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    PasswordAttempt(auth): PasswordAttempt,
     client: Client,
     ValidJson(body): ValidJson<DeleteAccountRequest>,
 ) -> ApiResult<HttpResponse> {
     let account = accounts::get_active(&state.db, auth.id).await?;
     let hash = account.user.password_hash;
+    let verified_hash = hash.clone();
     let password = body.password;
     if !state
         .password_work(move || passwords::verify(&password, &hash))
@@ -118,7 +120,7 @@ pub async fn delete_me(
             "is not the account's password",
         ));
     }
-    accounts::delete_own(&state.db, auth.id, &client.0).await?;
+    accounts::delete_own(&state.db, auth.id, &verified_hash, &client.0).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

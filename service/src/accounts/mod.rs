@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
-use crate::{ServiceError, ServiceResult, clock, sessions, txn};
+use crate::txn::{self, Hold};
+use crate::{ServiceError, ServiceResult, clock, sessions};
 
 mod profile;
 
@@ -183,15 +184,29 @@ pub async fn complete_login(
             return Err(ServiceError::Unauthorized("invalid credentials"));
         }
     };
-    if user.deleted_at.is_some() || user.status == user::UserStatus::Inactive {
-        audit::record(db, client, failure(Some(&user), "account inactive")).await?;
-        return Err(ServiceError::Unauthorized("invalid credentials"));
-    }
-    if user.status == user::UserStatus::Suspended {
-        audit::record(db, client, failure(Some(&user), "account suspended")).await?;
-        return Err(ServiceError::Forbidden("this account is suspended"));
-    }
+    // Decided again under the user's exclusive lock (see `crate::txn`): a
+    // suspension, deletion or password change that committed while the
+    // password was being checked wins, and one that comes later revokes
+    // the session this login starts.
+    const INVALID: ServiceError = ServiceError::Unauthorized("invalid credentials");
     let txn = txn::begin_write(db).await?;
+    let refusal = match txn::lock_user(&txn, user.id, Hold::Exclusive).await? {
+        None => Some(("account inactive", INVALID)),
+        Some(now) if now.password_hash != user.password_hash => Some(("wrong password", INVALID)),
+        Some(now) if now.deleted_at.is_some() || now.status == user::UserStatus::Inactive => {
+            Some(("account inactive", INVALID))
+        }
+        Some(now) if now.status == user::UserStatus::Suspended => Some((
+            "account suspended",
+            ServiceError::Forbidden("this account is suspended"),
+        )),
+        Some(_) => None,
+    };
+    if let Some((reason, error)) = refusal {
+        txn.rollback().await?;
+        audit::record(db, client, failure(Some(&user), reason)).await?;
+        return Err(error);
+    }
     sessions::purge_expired(&txn, user.id).await?;
     let issued = sessions::start(&txn, user.id, None, refresh_ttl, client).await?;
     audit::record(&txn, client, Event::on_user(action::LOGIN, user.id)).await?;
@@ -212,6 +227,33 @@ pub async fn get_active(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResu
         return Err(ServiceError::Unauthorized("the account is not active"));
     }
     Ok(account)
+}
+
+/// The caller of an admin route, as the database says now (one primary-key
+/// read): the token's admin flag is not trusted, so a demotion, suspension
+/// or deletion takes effect with the next request, and so does a promotion.
+///
+/// # Errors
+/// [`ServiceError::Unauthorized`] when the account is gone, deleted or
+/// inactive; [`ServiceError::Forbidden`] when it is suspended or not an admin.
+pub async fn authorize_admin(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> ServiceResult<user::Model> {
+    let user = user::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+        .ok_or(ServiceError::Unauthorized("the account no longer exists"))?;
+    if user.deleted_at.is_some() || user.status == user::UserStatus::Inactive {
+        return Err(ServiceError::Unauthorized("the account is not active"));
+    }
+    if user.status == user::UserStatus::Suspended {
+        return Err(ServiceError::Forbidden("this account is suspended"));
+    }
+    if !user.is_admin {
+        return Err(ServiceError::Forbidden("this route is for admins"));
+    }
+    Ok(user)
 }
 
 /// A user with preferences, in one statement; `None` if there is no such user.
@@ -254,31 +296,43 @@ pub(crate) async fn bump(
     }
 }
 
-/// Replaces the password hash and ends every other session of the user.
+/// Replaces the password hash and ends every other session of the user,
+/// in one transaction that holds the user's row exclusively, so no refresh
+/// racing it keeps a session alive.
 ///
+/// `verified_hash` is the hash the current password was checked against;
+/// if the password changed meanwhile, the check no longer counts.
 /// `keep_session` is the caller's own session, which stays valid.
 ///
 /// # Errors
-/// [`ServiceError::Unauthorized`] if the account is no longer active.
+/// [`ServiceError::Unauthorized`] if the account is no longer active;
+/// [`ServiceError::Invalid`] naming `current_password` if the password
+/// changed since it was checked.
 pub async fn change_password(
     db: &DatabaseConnection,
     user_id: Uuid,
+    verified_hash: &str,
     new_hash: String,
     keep_session: Uuid,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let txn = txn::begin_write(db).await?;
-    let account = get_active(&txn, user_id).await?;
+    let (txn, user) = txn::begin_as(db, user_id, Hold::Exclusive).await?;
+    if user.password_hash != verified_hash {
+        return Err(ServiceError::invalid(
+            "current_password",
+            "is not the current password",
+        ));
+    }
     bump(
         &txn,
         user::ActiveModel {
             id: Set(user_id),
             password_hash: Set(new_hash),
-            version: Set(account.user.version + 1),
+            version: Set(user.version + 1),
             updated_at: Set(clock::now()),
             ..Default::default()
         },
-        account.user.version,
+        user.version,
     )
     .await?;
     let revoked = sessions::revoke_all(&txn, user_id, Some(keep_session)).await?;
@@ -301,11 +355,17 @@ pub async fn change_password(
 pub async fn delete_own(
     db: &DatabaseConnection,
     user_id: Uuid,
+    verified_hash: &str,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let txn = txn::begin_write(db).await?;
-    let account = get_active(&txn, user_id).await?;
-    crate::users::soft_delete_in(&txn, &account.user).await?;
+    let (txn, user) = txn::begin_as(db, user_id, Hold::Exclusive).await?;
+    if user.password_hash != verified_hash {
+        return Err(ServiceError::invalid(
+            "password",
+            "is not the account's password",
+        ));
+    }
+    crate::users::soft_delete_in(&txn, &user).await?;
     audit::record(
         &txn,
         client,

@@ -61,7 +61,7 @@ pub async fn update_profile(
     user_id: Uuid,
     changes: ProfileChanges,
 ) -> ServiceResult<Account> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     let mut account = get_active(&txn, user_id).await?;
     version::check_all(&changes.expected, account.user.version)?;
     let now = clock::now();

@@ -125,7 +125,7 @@ pub async fn create_many(
     client: &ClientMeta,
 ) -> ServiceResult<Vec<TodoView>> {
     check_count("items", items.len())?;
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let categories = categories_of(&txn, user_id, &items).await?;
     let names: Vec<String> = items.iter().flat_map(|i| i.tags.iter().cloned()).collect();
     let tags: HashMap<String, tag::Model> = tags::find_or_create(&txn, user_id, &names)
@@ -183,7 +183,7 @@ pub async fn update_many(
 ) -> ServiceResult<u64> {
     check_ids(ids)?;
     changes.check()?;
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     if let Some(Some(category_id)) = changes.category_id
         && categories::find_owned(&txn, user_id, category_id)
             .await?

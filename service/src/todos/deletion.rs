@@ -29,7 +29,7 @@ pub async fn soft_delete(
     id: Uuid,
     expected: &[Expected],
 ) -> ServiceResult<()> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let (current, _) = find_live(&txn, user_id, id, expected).await?;
     let now = clock::now();
     let mut am = bump(&current, now);
@@ -50,7 +50,7 @@ pub async fn purge(
     id: Uuid,
     expected: &[Expected],
 ) -> ServiceResult<()> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let (current, _) = find_owned(&txn, user_id, id).await?;
     version::check_all(expected, current.version)?;
     let removed = todo::Entity::delete_many()
@@ -76,7 +76,7 @@ pub async fn restore(
     id: Uuid,
     expected: &[Expected],
 ) -> ServiceResult<TodoView> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let (current, category) = find_owned(&txn, user_id, id).await?;
     version::check_all(expected, current.version)?;
     let todo = if current.deleted_at.is_some() {
@@ -108,7 +108,7 @@ pub async fn delete_many(
     client: &ClientMeta,
 ) -> ServiceResult<u64> {
     check_ids(ids)?;
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let current = lock_owned(&txn, user_id, ids).await?;
     let in_ids = todo::Column::Id.is_in(ids.iter().copied());
     let owned = todo::Column::UserId.eq(user_id);
@@ -161,7 +161,7 @@ pub async fn restore_many(
     client: &ClientMeta,
 ) -> ServiceResult<u64> {
     check_ids(ids)?;
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let current = lock_owned(&txn, user_id, ids).await?;
     let deleted: Vec<Uuid> = current
         .iter()

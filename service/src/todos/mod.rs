@@ -167,7 +167,7 @@ pub async fn create(
     user_id: Uuid,
     new: NewTodo,
 ) -> ServiceResult<TodoView> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let category = match new.category_id {
         Some(id) => Some(owned_category(&txn, user_id, id).await?),
         None => None,
@@ -237,7 +237,7 @@ pub async fn update(
     id: Uuid,
     changes: TodoChanges,
 ) -> ServiceResult<TodoView> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let (current, mut category) = find_live(&txn, user_id, id, &changes.expected).await?;
     if changes.is_empty() {
         let view = with_tags(&txn, vec![(current, category)]).await?;

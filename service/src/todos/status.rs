@@ -93,7 +93,7 @@ async fn change_status(
     expected: &[Expected],
     target: impl FnOnce(todo::TodoStatus) -> Option<todo::TodoStatus>,
 ) -> ServiceResult<TodoView> {
-    let txn = txn::begin_write(db).await?;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let (current, category) = find_live(&txn, user_id, id, expected).await?;
     let todo = match target(current.status) {
         Some(to) => {

@@ -354,3 +354,42 @@ async fn another_users_todo_is_not_found_on_every_verb() {
         .await
         .assert_problem(404, "not_found");
 }
+
+/// The write paths' statement counts, as the README quotes them. Each
+/// write begins by locking the caller's row (the check that the account
+/// may still write, and the per-user lock of `service::txn`).
+#[actix_web::test]
+async fn single_todo_writes_cost_a_fixed_few_statements() {
+    let app = TestApp::spawn().await;
+    let alice = app.signup("alice").await;
+    let work = app.create_category(&alice, "work").await;
+    app.create_tag(&alice, "known").await;
+
+    let created = app
+        .post_as(
+            &alice,
+            "/api/v1/todos",
+            &json!({ "title": "t", "category_id": work["id"], "tags": ["known", "new"] }),
+        )
+        .await;
+    created.assert_status(201);
+    let path = TestApp::todo_path(&created.json());
+    let patched = app
+        .patch_as(
+            &alice,
+            &path,
+            &json!({ "title": "u", "status": "completed" }),
+        )
+        .await;
+    patched.assert_status(200);
+
+    let counts = (created.statements(), patched.statements());
+    eprintln!("POST /todos, PATCH /todos/{{id}}: {counts:?} statements");
+    // POST: the lock, the category, the tags (found, then the new one
+    // inserted), the todo, its tag links.
+    // PATCH: the lock, the todo with its category, the update, the
+    // history row, the tags it shows. MySQL has no RETURNING: it reads the
+    // new tags back, and the updated row.
+    let extra = u64::from(tests::Engine::current() == tests::Engine::MySql);
+    assert_eq!(counts, (6 + extra, 5 + extra));
+}
