@@ -157,3 +157,49 @@ async fn readiness_is_503_while_migrations_are_pending() {
     Migrator::up(app.db(), None).await.expect("apply again");
     app.get("/health/ready").await.assert_status(200);
 }
+
+/// A client that goes away mid-request drops the request's future wherever
+/// it is, also half-way through a statement. The connection must go back to
+/// the pool in step with the database (or be closed), never hand the next
+/// request a reply that was meant for the one before.
+#[actix_web::test]
+async fn a_statement_cut_off_half_way_leaves_the_pool_usable() {
+    use futures_util::FutureExt as _;
+    use sea_orm::{ConnectionTrait, Statement};
+
+    let app = TestApp::spawn().await;
+    let mut pool = app.state.config.db.clone();
+    pool.max_connections = 1;
+    pool.min_connections = 1;
+    let metrics = std::sync::Arc::new(api::telemetry::Metrics::new(
+        std::time::Duration::from_secs(1),
+    ));
+    let db = api::db::connect(&app.state.config.database_url, &pool, metrics)
+        .await
+        .expect("connects");
+    let backend = db.get_database_backend();
+    for round in 0..20 {
+        // Polled once: the statement is sent, its reply not yet read.
+        let cut_off = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT 'cut off {round}' AS n"),
+            ))
+            .now_or_never();
+        drop(cut_off);
+        let row = db
+            .query_one_raw(Statement::from_string(
+                backend,
+                format!("SELECT 'answer {round}' AS n"),
+            ))
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: {e}"))
+            .expect("a row");
+        let n: String = row.try_get("", "n").expect("n");
+        assert_eq!(
+            n,
+            format!("answer {round}"),
+            "the reply of another statement"
+        );
+    }
+}

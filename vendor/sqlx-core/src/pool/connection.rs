@@ -315,7 +315,18 @@ impl<DB: Database> Floating<DB, Live<DB>> {
         // connection whose server went away while it sat idle is caught by the
         // pool's test before acquire (`test_before_acquire`, or an
         // `before_acquire` hook) instead.
-        if let Err(error) = self.raw.flush().await {
+        //
+        // Except on MySQL: its driver does not record the reply it owes for a
+        // statement it was preparing (`COM_STMT_PREPARE`) when the future is
+        // dropped there, so a flush would hand the connection on with that
+        // reply unread, and its next user would read it as its own. The ping
+        // reads it instead, fails, and the connection is closed.
+        let released = if DB::NAME == "MySQL" {
+            self.raw.ping().await
+        } else {
+            self.raw.flush().await
+        };
+        if let Err(error) = released {
             tracing::warn!(
                 %error,
                 "error occurred while testing the connection on-release",
