@@ -224,7 +224,15 @@ impl FromRequest for AdminUser {
         Box::pin(async move {
             let mut caller = caller?;
             let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
-            service::accounts::authorize_admin(&state.db, caller.id).await?;
+            // A task of its own: when another extractor of the request
+            // refuses it (a bad query, say), actix drops this future, and a
+            // read cut off half-way would cost its connection.
+            let id = caller.id;
+            actix_web::rt::spawn(
+                async move { service::accounts::authorize_admin(&state.db, id).await },
+            )
+            .await
+            .map_err(|e| ApiError::internal(&e))??;
             caller.is_admin = true;
             Ok(Self(caller))
         })

@@ -139,16 +139,28 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<Account> 
         .ok_or(ServiceError::NotFound { entity: "user" })
 }
 
-/// Begins an admin's transaction on user `id`, holding their row
+/// Begins `actor`'s transaction on user `id`, holding the target's row
 /// exclusively (see [`crate::txn`]): a refresh, login or write of theirs
 /// racing the change runs wholly before or wholly after it.
+///
+/// The admin's own row is locked too, shared (their audit row refers to
+/// it), and the two in id order: two admins acting on each other at once
+/// then wait in turn instead of each holding the row the other needs.
 async fn begin_on(
     db: &DatabaseConnection,
+    actor: Uuid,
     id: Uuid,
 ) -> ServiceResult<(DatabaseTransaction, Account)> {
     let txn = txn::begin_write(db).await?;
-    if txn::lock_user(&txn, id, Hold::Exclusive).await?.is_none() {
-        return Err(ServiceError::NotFound { entity: "user" });
+    let mut locks = vec![(id, Hold::Exclusive)];
+    if actor != id {
+        locks.push((actor, Hold::Shared));
+    }
+    locks.sort_unstable_by_key(|(user, _)| *user);
+    for (user, hold) in locks {
+        if txn::lock_user(&txn, user, hold).await?.is_none() && user == id {
+            return Err(ServiceError::NotFound { entity: "user" });
+        }
     }
     let current = get(&txn, id).await?;
     Ok((txn, current))
@@ -177,7 +189,7 @@ pub async fn update(
     changes: AdminChanges,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
-    let (txn, current) = begin_on(db, id).await?;
+    let (txn, current) = begin_on(db, actor, id).await?;
     version::check_all(&changes.expected, current.user.version)?;
     let demotes = changes.is_admin == Some(false);
     let disables = changes
@@ -269,7 +281,7 @@ pub async fn soft_delete(
     client: &ClientMeta,
 ) -> ServiceResult<()> {
     refuse_self(actor, id, "delete")?;
-    let (txn, current) = begin_on(db, id).await?;
+    let (txn, current) = begin_on(db, actor, id).await?;
     version::check_all(expected, current.user.version)?;
     if current.user.deleted_at.is_none() {
         soft_delete_in(&txn, &current.user).await?;
@@ -296,7 +308,7 @@ pub async fn purge(
     client: &ClientMeta,
 ) -> ServiceResult<()> {
     refuse_self(actor, id, "delete")?;
-    let (txn, _) = begin_on(db, id).await?;
+    let (txn, _) = begin_on(db, actor, id).await?;
     user::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,
@@ -318,7 +330,7 @@ pub async fn restore(
     id: Uuid,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
-    let (txn, current) = begin_on(db, id).await?;
+    let (txn, current) = begin_on(db, actor, id).await?;
     if current.user.deleted_at.is_none() {
         txn.commit().await?;
         return Ok(current);

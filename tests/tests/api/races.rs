@@ -379,3 +379,24 @@ async fn deleting_a_category_racing_a_create_that_uses_it_ends_consistent() {
         }
     }
 }
+
+#[actix_web::test]
+async fn two_admins_changing_each_other_at_once_never_deadlock() {
+    let app = TestApp::spawn_concurrent().await;
+    let ada = app.signup_admin("ada").await;
+    let bob = app.signup_admin("bob").await;
+    let (to_ada, to_bob) = (
+        format!("/api/v1/users/{}", ada.id),
+        format!("/api/v1/users/{}", bob.id),
+    );
+    for round in 0..ROUNDS {
+        let (one, two) = join(
+            app.patch_as(&ada, &to_bob, &json!({"is_admin": true})),
+            app.patch_as(&bob, &to_ada, &json!({"is_admin": true})),
+        )
+        .await;
+        assert_eq!((status(&one), status(&two)), (200, 200), "round {round}");
+    }
+    let seen = app.get_as(&ada, &to_bob).await.json();
+    assert_eq!(seen["version"], 1 + ROUNDS, "every change counted: {seen}");
+}

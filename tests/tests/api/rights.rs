@@ -453,3 +453,22 @@ async fn password_guesses_count_against_the_client_ip_with_logins() {
     .await
     .assert_problem(429, "rate_limited");
 }
+
+/// The admin check reads the database while the other extractors run; one
+/// of them refusing the request (a bad query) must not cut that read off
+/// half-way and leave its connection out of step with the database.
+#[actix_web::test]
+async fn admin_requests_refused_for_their_query_leave_every_connection_usable() {
+    let app = TestApp::spawn().await;
+    let admin = app.signup_admin("admin").await;
+    for round in 0..60 {
+        app.get_as(&admin, "/api/v1/users?page=0")
+            .await
+            .assert_problem(422, "validation_error");
+        app.get_as(&admin, "/api/v1/admin/audit-logs?since=yesterday")
+            .await
+            .assert_problem(422, "validation_error");
+        let res = app.get_as(&admin, "/api/v1/users?size=1").await;
+        assert_eq!(res.status.as_u16(), 200, "round {round}: {}", res.text());
+    }
+}
