@@ -285,36 +285,10 @@ async fn the_client_ip_is_the_one_our_proxy_saw_not_the_left_most_forwarded_addr
     .assert_problem(429, "rate_limited");
 
     // Sessions and the audit log keep the address the proxy saw.
-    let registered = from_ip(
-        &app,
-        Method::POST,
-        "/api/v1/auth/register",
-        None,
-        "6.6.6.6, 198.51.100.4",
-        &json!({"email": "ada@example.com", "username": "ada", "password": PASSWORD}),
-    )
-    .await;
-    registered.assert_status(201);
-    let tokens = from_ip(
-        &app,
-        Method::POST,
-        "/api/v1/auth/login",
-        None,
-        "6.6.6.6, 198.51.100.4",
-        &json!({"email": "ada@example.com", "password": PASSWORD}),
-    )
-    .await
-    .json();
-    let sessions = app
-        .call_as(
-            Method::GET,
-            "/api/v1/auth/sessions",
-            tokens["access_token"].as_str().unwrap(),
-            None,
-        )
-        .await
-        .json();
-    assert_eq!(sessions[0]["ip_address"], "198.51.100.4", "{sessions}");
+    assert_eq!(
+        session_address(&app, "6.6.6.6, 198.51.100.4").await,
+        "198.51.100.4"
+    );
 }
 
 #[actix_web::test]
@@ -324,37 +298,43 @@ async fn trusted_proxy_hops_counts_that_many_addresses_from_the_right() {
         c.trusted_proxy_hops = 2;
     })
     .await;
-    let body = json!({"email": "ada@example.com", "username": "ada", "password": PASSWORD});
+    assert_eq!(
+        session_address(&app, "6.6.6.6, 198.51.100.4, 10.0.0.2").await,
+        "198.51.100.4"
+    );
+}
+
+/// Registers and logs in through proxies that wrote `forwarded`, and
+/// answers the address the new session keeps.
+async fn session_address(app: &TestApp, forwarded: &str) -> Value {
+    let register = json!({"email": "ada@example.com", "username": "ada", "password": PASSWORD});
+    let login = json!({"email": "ada@example.com", "password": PASSWORD});
     from_ip(
-        &app,
+        app,
         Method::POST,
         "/api/v1/auth/register",
         None,
-        "6.6.6.6, 198.51.100.4, 10.0.0.2",
-        &body,
+        forwarded,
+        &register,
     )
     .await
     .assert_status(201);
     let tokens = from_ip(
-        &app,
+        app,
         Method::POST,
         "/api/v1/auth/login",
         None,
-        "6.6.6.6, 198.51.100.4, 10.0.0.2",
-        &json!({"email": "ada@example.com", "password": PASSWORD}),
+        forwarded,
+        &login,
     )
     .await
     .json();
+    let access = tokens["access_token"].as_str().unwrap();
     let sessions = app
-        .call_as(
-            Method::GET,
-            "/api/v1/auth/sessions",
-            tokens["access_token"].as_str().unwrap(),
-            None,
-        )
+        .call_as(Method::GET, "/api/v1/auth/sessions", access, None)
         .await
         .json();
-    assert_eq!(sessions[0]["ip_address"], "198.51.100.4", "{sessions}");
+    sessions[0]["ip_address"].clone()
 }
 
 #[actix_web::test]
