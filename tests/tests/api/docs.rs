@@ -131,3 +131,86 @@ async fn the_docs_page_is_served_from_the_binary() {
         .await
         .assert_status(200);
 }
+
+/// Every `$ref` under `value`, with its JSON path.
+fn references(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                if key == "$ref"
+                    && let Some(target) = item.as_str()
+                {
+                    out.push((path.to_owned(), target.to_owned()));
+                }
+                references(item, &format!("{path}/{key}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                references(item, &format!("{path}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A reference to nothing makes client generators fail (openapi-typescript)
+/// or skip the operation (openapi-python-client).
+#[actix_web::test]
+async fn every_reference_in_the_openapi_document_resolves() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api-docs/openapi.json").await.json();
+    assert_eq!(
+        doc["servers"][0]["url"], "/",
+        "clients need a server to call"
+    );
+    let mut found = Vec::new();
+    references(&doc, "#", &mut found);
+    assert!(!found.is_empty(), "the document uses references");
+    let dangling: Vec<_> = found
+        .iter()
+        .filter(|(_, target)| {
+            let pointer = target.strip_prefix('#').unwrap_or(target);
+            !target.starts_with('#') || doc.pointer(pointer).is_none()
+        })
+        .collect();
+    assert!(dangling.is_empty(), "references to nothing: {dangling:#?}");
+}
+
+/// Public operations say so (`security: []`); the rest name the bearer scheme.
+#[actix_web::test]
+async fn every_operation_states_its_security_and_only_the_public_ones_need_none() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api-docs/openapi.json").await.json();
+    let mut public = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let security = operation["security"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{method} {path} states no security"));
+            if security.is_empty() {
+                public.insert(format!("{} {path}", method.to_uppercase()));
+            } else {
+                assert!(
+                    security.iter().all(|s| s.get("bearer_auth").is_some()),
+                    "{method} {path}: {security:?}"
+                );
+            }
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "GET /docs",
+        "GET /health",
+        "GET /health/ready",
+        "GET /metrics",
+        "GET /api-docs/openapi.json",
+        "POST /api/v1/auth/register",
+        "POST /api/v1/auth/login",
+        "POST /api/v1/auth/refresh",
+        "POST /api/v1/auth/logout",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(public, expected);
+}
