@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::accounts::{Account, bump, load};
+use crate::accounts::{Account, bump, load, with_preferences};
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::paging::{self, PageRequest, Paged};
@@ -157,12 +157,15 @@ async fn begin_on(
         locks.push((actor, Hold::Shared));
     }
     locks.sort_unstable_by_key(|(user, _)| *user);
+    let mut target = None;
     for (user, hold) in locks {
-        if txn::lock_user(&txn, user, hold).await?.is_none() && user == id {
-            return Err(ServiceError::NotFound { entity: "user" });
+        let locked = txn::lock_user(&txn, user, hold).await?;
+        if user == id {
+            target = locked;
         }
     }
-    let current = get(&txn, id).await?;
+    let target = target.ok_or(ServiceError::NotFound { entity: "user" })?;
+    let current = with_preferences(&txn, target).await?;
     Ok((txn, current))
 }
 

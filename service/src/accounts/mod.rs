@@ -223,10 +223,26 @@ pub async fn get_active(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResu
     let account = load(db, user_id)
         .await?
         .ok_or(ServiceError::Unauthorized("the account no longer exists"))?;
-    if account.user.deleted_at.is_some() || account.user.status != user::UserStatus::Active {
+    if !txn::may_act(&account.user) {
         return Err(ServiceError::Unauthorized("the account is not active"));
     }
     Ok(account)
+}
+
+/// `user` (already read, e.g. under its lock) with its preferences: one
+/// statement for the preferences alone, the defaults when there are none.
+///
+/// # Errors
+/// The database error.
+pub(crate) async fn with_preferences(
+    conn: &impl ConnectionTrait,
+    user: user::Model,
+) -> ServiceResult<Account> {
+    let preferences = user_preferences::Entity::find_by_id(user.id)
+        .one(conn)
+        .await?
+        .unwrap_or_else(|| user_preferences::Model::defaults_for(user.id, user.created_at));
+    Ok(Account { user, preferences })
 }
 
 /// The caller of an admin route, as the database says now (one primary-key

@@ -5,7 +5,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
-use super::{Account, bump, get_active, username_key};
+use super::{Account, bump, username_key, with_preferences};
 use crate::version::{self, Expected};
 use crate::{ServiceResult, clock, txn};
 
@@ -61,8 +61,8 @@ pub async fn update_profile(
     user_id: Uuid,
     changes: ProfileChanges,
 ) -> ServiceResult<Account> {
-    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
-    let mut account = get_active(&txn, user_id).await?;
+    let (txn, user) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
+    let mut account = with_preferences(&txn, user).await?;
     version::check_all(&changes.expected, account.user.version)?;
     let now = clock::now();
 
