@@ -7,7 +7,10 @@ use std::env;
 use std::str::FromStr;
 use std::time::Duration;
 
+use actix_web::http::header::HeaderName;
 use rand::Rng as _;
+
+use crate::logging::LogFormat;
 
 /// Why the configuration could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +52,10 @@ pub struct Config {
     pub slow_query: Duration,
     /// Origins allowed by CORS; empty means no cross-origin access, `*` means any.
     pub cors_allowed_origins: Vec<String>,
+    /// Request headers CORS allows besides those the API names (e.g. `traceparent`).
+    pub cors_allowed_headers: Vec<HeaderName>,
+    /// How log lines are written: text, or one JSON object per line.
+    pub log_format: LogFormat,
     /// Apply pending migrations at start.
     pub auto_migrate: bool,
     /// Login and register attempts per client IP and minute; 0 turns the limit off.
@@ -95,6 +102,8 @@ impl std::fmt::Debug for Config {
             .field("bcrypt_cost", &self.bcrypt_cost)
             .field("slow_query", &self.slow_query)
             .field("cors_allowed_origins", &self.cors_allowed_origins)
+            .field("cors_allowed_headers", &self.cors_allowed_headers)
+            .field("log_format", &self.log_format)
             .field("auto_migrate", &self.auto_migrate)
             .field(
                 "auth_rate_limit_per_minute",
@@ -168,15 +177,15 @@ impl Config {
             refresh_token_ttl: secs(&get, "REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,
             bcrypt_cost,
             slow_query: Duration::from_millis(parse(&get, "SLOW_QUERY_MS", 200)?),
-            cors_allowed_origins: get("CORS_ALLOWED_ORIGINS")
-                .map(|v| {
-                    v.split(',')
-                        .map(str::trim)
-                        .filter(|o| !o.is_empty())
-                        .map(str::to_owned)
-                        .collect()
+            cors_allowed_origins: list(&get, "CORS_ALLOWED_ORIGINS"),
+            cors_allowed_headers: list(&get, "CORS_ALLOWED_HEADERS")
+                .iter()
+                .map(|name| {
+                    HeaderName::from_bytes(name.as_bytes())
+                        .map_err(|_| invalid("CORS_ALLOWED_HEADERS", name, "not a header name"))
                 })
-                .unwrap_or_default(),
+                .collect::<Result<_, _>>()?,
+            log_format: parse(&get, "LOG_FORMAT", LogFormat::Text)?,
             auto_migrate: parse_bool(&get, "AUTO_MIGRATE", true)?,
             auth_rate_limit_per_minute: parse(&get, "AUTH_RATE_LIMIT_PER_MINUTE", 20)?,
             trust_proxy_headers: parse_bool(&get, "TRUST_PROXY_HEADERS", false)?,
@@ -227,6 +236,19 @@ where
             .parse()
             .map_err(|e: T::Err| invalid(name, &value, &e.to_string())),
     }
+}
+
+/// A comma-separated list; blanks between commas are skipped.
+fn list(get: &impl Fn(&'static str) -> Option<String>, name: &'static str) -> Vec<String> {
+    get(name)
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|item| !item.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn secs(
@@ -325,6 +347,28 @@ mod tests {
             cfg.cors_allowed_origins,
             vec!["https://a.example", "https://b.example"]
         );
+    }
+
+    #[test]
+    fn extra_cors_headers_are_a_comma_separated_list_of_header_names() {
+        let cfg =
+            config(&[("CORS_ALLOWED_HEADERS", "traceparent, Cache-Control,")]).expect("valid");
+        assert_eq!(cfg.cors_allowed_headers, ["traceparent", "cache-control"]);
+        assert!(config(&[]).expect("valid").cors_allowed_headers.is_empty());
+        let err = config(&[("CORS_ALLOWED_HEADERS", "trace parent")]).expect_err("a space");
+        assert!(
+            err.to_string().starts_with("CORS_ALLOWED_HEADERS="),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_log_format_is_text_unless_json_is_asked_for() {
+        assert_eq!(config(&[]).expect("valid").log_format, LogFormat::Text);
+        let cfg = config(&[("LOG_FORMAT", "json")]).expect("valid");
+        assert_eq!(cfg.log_format, LogFormat::Json);
+        let err = config(&[("LOG_FORMAT", "xml")]).expect_err("unknown");
+        assert!(err.to_string().starts_with("LOG_FORMAT="), "{err}");
     }
 
     #[test]

@@ -17,26 +17,27 @@ use utoipa::ToSchema;
 
 use crate::telemetry::current_request_id;
 
+/// The seconds a `503` asks a client to wait: about the time the pool takes
+/// to notice that the database is back.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
+
 /// The body of every error answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Problem {
     /// Always `about:blank`: `code` is the machine-readable kind.
-    #[schema(example = "about:blank")]
+    #[schema(examples("about:blank"))]
     pub r#type: &'static str,
     /// Short summary of the status.
-    #[schema(example = "Validation failed")]
+    #[schema(examples("Validation failed"))]
     pub title: &'static str,
     /// The HTTP status code.
-    #[schema(example = 422)]
+    #[schema(examples(422))]
     pub status: u16,
     /// What went wrong, for a person.
-    #[schema(example = "title: must be between 1 and 200 characters")]
+    #[schema(examples("title: must be between 1 and 200 characters"))]
     pub detail: String,
-    /// One of `bad_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `precondition_failed`, `payload_too_large`, `validation_error`,
-    /// `rate_limited`, `unavailable`, `internal`, `method_not_allowed`.
-    #[schema(example = "validation_error")]
-    pub code: &'static str,
+    /// The machine-readable kind of error.
+    pub code: ErrorKind,
     /// Messages per field, or per item index or id in bulk operations.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<FieldErrors>,
@@ -44,8 +45,11 @@ pub struct Problem {
     pub request_id: Option<String>,
 }
 
-/// The kinds of error the API answers with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kinds of error the API answers with; serialized as the problem's
+/// `code` (`ErrorCode` in the OpenAPI document).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = ErrorCode)]
 pub enum ErrorKind {
     /// 400
     BadRequest,
@@ -63,7 +67,10 @@ pub enum ErrorKind {
     PreconditionFailed,
     /// 413
     PayloadTooLarge,
+    /// 415
+    UnsupportedMediaType,
     /// 422
+    #[serde(rename = "validation_error")]
     Validation,
     /// 429
     RateLimited,
@@ -86,6 +93,7 @@ impl ErrorKind {
             Self::Conflict => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -105,6 +113,7 @@ impl ErrorKind {
             Self::Conflict => "conflict",
             Self::PreconditionFailed => "precondition_failed",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::UnsupportedMediaType => "unsupported_media_type",
             Self::Validation => "validation_error",
             Self::RateLimited => "rate_limited",
             Self::Unavailable => "unavailable",
@@ -206,6 +215,18 @@ impl ApiError {
         }
     }
 
+    /// `503`: the database cannot be reached (sent with `Retry-After`).
+    #[must_use]
+    pub fn unavailable() -> Self {
+        Self {
+            retry_after: Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            ..Self::new(
+                ErrorKind::Unavailable,
+                "the database is unavailable; try again shortly",
+            )
+        }
+    }
+
     /// `404` for the named kind of resource.
     #[must_use]
     pub fn not_found(what: &str) -> Self {
@@ -236,7 +257,7 @@ impl ApiError {
             title: self.kind.title(),
             status: self.kind.status().as_u16(),
             detail: self.detail.clone(),
-            code: self.kind.code(),
+            code: self.kind,
             errors: self.errors.clone(),
             request_id: current_request_id(),
         }
@@ -265,6 +286,9 @@ impl ResponseError for ApiError {
         }
         if let Some(allow) = &self.allow {
             res.insert_header((header::ALLOW, allow.as_str()));
+        }
+        if self.kind == ErrorKind::Unauthorized {
+            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
         }
         res.json(self.problem())
     }
@@ -316,10 +340,7 @@ impl From<sea_orm::DbErr> for ApiError {
                 "database unavailable (request {}): {err}",
                 current_request_id().as_deref().unwrap_or("-")
             );
-            Self::new(
-                ErrorKind::Unavailable,
-                "the database is unavailable; try again shortly",
-            )
+            Self::unavailable()
         } else if matches!(
             err.sql_err(),
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
@@ -333,3 +354,43 @@ impl From<sea_orm::DbErr> for ApiError {
 
 /// Result type of handlers.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `code` of a problem body and the `ErrorCode` enum of the document
+    /// spell each kind alike.
+    #[test]
+    fn every_kind_serializes_as_its_code() {
+        use ErrorKind::*;
+        let all = [
+            BadRequest,
+            Unauthorized,
+            Forbidden,
+            NotFound,
+            MethodNotAllowed,
+            Conflict,
+            PreconditionFailed,
+            PayloadTooLarge,
+            UnsupportedMediaType,
+            Validation,
+            RateLimited,
+            Unavailable,
+            Internal,
+        ];
+        for kind in all {
+            // A new kind fails to compile here until it is listed above.
+            match kind {
+                BadRequest | Unauthorized | Forbidden | NotFound | MethodNotAllowed | Conflict
+                | PreconditionFailed | PayloadTooLarge | UnsupportedMediaType | Validation
+                | RateLimited | Unavailable | Internal => {}
+            }
+            assert_eq!(
+                serde_json::to_value(kind).expect("serializes"),
+                kind.code(),
+                "{kind:?}"
+            );
+        }
+    }
+}

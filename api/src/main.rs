@@ -4,22 +4,23 @@ use std::process::ExitCode;
 
 use api::cli::{Cli, Command};
 use api::config::Config;
+use api::logging::{self, LogFormat};
 use api::startup::Application;
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("info,sqlx=warn,sea_orm_migration=warn"),
-    )
-    .init();
+    // The configuration says how to log, so it is read first; if it cannot
+    // be, the complaint goes out in the default format.
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
+            logging::init(LogFormat::default());
             log::error!("configuration: {err}");
             return ExitCode::FAILURE;
         }
     };
+    logging::init(config.log_format);
     let system = actix_web::rt::System::new();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => system.block_on(serve(config)),

@@ -32,6 +32,7 @@ pub fn page_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
 
 /// `page` and `size` query parameters.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// 1-based page number (default 1); past the last page, no items.

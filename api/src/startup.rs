@@ -3,11 +3,9 @@
 use std::net::TcpListener;
 use std::sync::Arc;
 
-use actix_cors::Cors;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
-use actix_web::middleware::{self, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use migration::{Migrator, MigratorTrait};
 use service::todos::ListTotals;
@@ -118,7 +116,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
 /// and, in-process, by the tests.
 pub fn app(
     state: AppState,
-    openapi: web::Data<utoipa::openapi::OpenApi>,
+    openapi: web::Data<crate::openapi::Published>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -128,8 +126,11 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let cors = cors(&state.config.cors_allowed_origins);
-    let route_methods = web::Data::new(RouteMethods::from_openapi(&openapi));
+    let cors = crate::cors::cors(
+        &state.config.cors_allowed_origins,
+        &state.config.cors_allowed_headers,
+    );
+    let route_methods = web::Data::new(RouteMethods::from_openapi(openapi.document()));
     App::new()
         .app_data(web::Data::new(state.clone()))
         .app_data(web::Data::from(state.metrics.clone()))
@@ -139,51 +140,19 @@ pub fn app(
         .into_utoipa_app()
         .configure(crate::routes::configure)
         .into_app()
-        .service(
-            SwaggerUi::new("/docs/{_:.*}")
-                .config(utoipa_swagger_ui::Config::new(["/api-docs/openapi.json"])),
-        )
+        .service(SwaggerUi::new("/docs/{_:.*}").config(
+            // No online validator: it would send the document's URL to a
+            // third party from every reader's browser.
+            utoipa_swagger_ui::Config::new(["/api-docs/openapi.json"]).validator_url("none"),
+        ))
         .default_service(web::to(fallback::not_found_or_not_allowed))
         .wrap(from_fn(crate::auth::forget_totals_after_writes))
         .wrap(from_fn(fallback::head_as_get))
         .wrap(cors)
-        .wrap(middleware::Logger::new(
-            r#"%a "%r" %s %b %Dms %{x-request-id}o"#,
-        ))
-        // Outermost: everything inside runs in the request's context.
+        .wrap(from_fn(crate::cors::refusals_as_problems))
+        // Outermost: everything inside runs in the request's context, and
+        // the access line is written with the request's id.
         .wrap(from_fn(telemetry::observe))
-}
-
-fn cors(origins: &[String]) -> Cors {
-    let cors = Cors::default()
-        .allowed_methods([
-            Method::GET,
-            Method::POST,
-            Method::PATCH,
-            Method::DELETE,
-            Method::OPTIONS,
-        ])
-        .allowed_headers([
-            header::AUTHORIZATION,
-            header::CONTENT_TYPE,
-            header::IF_MATCH,
-            header::IF_NONE_MATCH,
-            telemetry::REQUEST_ID,
-        ])
-        .expose_headers([
-            header::ETAG,
-            header::LOCATION,
-            header::RETRY_AFTER,
-            telemetry::REQUEST_ID,
-            header::HeaderName::from_static("server-timing"),
-        ])
-        .max_age(3600);
-    if origins.iter().any(|o| o == "*") {
-        return cors.allow_any_origin();
-    }
-    origins
-        .iter()
-        .fold(cors, |cors, origin| cors.allowed_origin(origin))
 }
 
 /// A bound, ready-to-run server.
@@ -226,7 +195,7 @@ impl Application {
         workers: Option<usize>,
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
-        let openapi = web::Data::new(crate::openapi::document());
+        let openapi = web::Data::new(crate::openapi::Published::new());
         let mut server = HttpServer::new(move || app(state.clone(), openapi.clone()));
         if let Some(workers) = workers {
             server = server.workers(workers);

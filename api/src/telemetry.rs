@@ -1,4 +1,5 @@
-//! Request ids, per-request SQL statement counts, and Prometheus metrics.
+//! Request ids, per-request SQL statement counts, Prometheus metrics, and
+//! the access line of each request ([`crate::logging`]).
 //!
 //! Each request runs inside a task-local [`RequestContext`]. SeaORM's metric
 //! callback fires in the task that ran the statement, so it can add the
@@ -11,8 +12,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::FromRequest as _;
+use actix_web::body::{BodySize, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
@@ -22,6 +24,10 @@ use prometheus::{
     IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use sea_orm::DatabaseConnection;
+use service::ClientMeta;
+
+use crate::auth::Client;
+use crate::logging::Access;
 
 /// The header carrying the request id, in and out.
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -206,7 +212,8 @@ pub fn instrument(db: &mut DatabaseConnection, metrics: Arc<Metrics>) {
     db.set_metric_callback(move |info| metrics.observe_statement(info));
 }
 
-/// Middleware: request id, statement counting, `Server-Timing`, HTTP metrics.
+/// Middleware: request id, statement counting, `Server-Timing`, HTTP
+/// metrics, and the access line (written here, where the request id is known).
 ///
 /// # Errors
 /// Whatever the inner service returns; errors pass through untouched.
@@ -224,9 +231,17 @@ pub async fn observe(
     let metrics = req.app_data::<web::Data<Metrics>>().cloned();
     // Read before the inner layers see it: `HEAD` is routed as `GET`.
     let method = method_label(req.method());
+    let incoming = Incoming::of(&req);
     let context = Arc::new(RequestContext::new(request_id));
 
-    let mut res = CONTEXT.scope(context.clone(), next.call(req)).await?;
+    let mut res = match CONTEXT.scope(context.clone(), next.call(req)).await {
+        Ok(res) => res,
+        Err(err) => {
+            let status = err.as_response_error().status_code().as_u16();
+            incoming.log(&context.request_id, status, None, started);
+            return Err(err);
+        }
+    };
 
     let headers = res.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&context.request_id) {
@@ -257,7 +272,59 @@ pub async fn observe(
             .with_label_values(&[method, route.as_str()])
             .observe(started.elapsed().as_secs_f64());
     }
+    let bytes = match res.response().body().size() {
+        BodySize::Sized(n) => Some(n),
+        BodySize::None => Some(0),
+        BodySize::Stream => None,
+    };
+    incoming.log(&context.request_id, res.status().as_u16(), bytes, started);
     Ok(res)
+}
+
+/// What the access line needs of a request, read before the inner layers
+/// take it.
+struct Incoming {
+    method: String,
+    path: String,
+    target: String,
+    version: String,
+    client: Option<ClientMeta>,
+}
+
+impl Incoming {
+    fn of(req: &ServiceRequest) -> Self {
+        let uri = req.uri();
+        Self {
+            method: req.method().as_str().to_owned(),
+            path: uri.path().to_owned(),
+            target: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), ToString::to_string),
+            version: format!("{:?}", req.version()),
+            // The address as the audit log records it (`TRUST_PROXY_HEADERS`).
+            client: Client::from_request(req.request(), &mut Payload::None)
+                .into_inner()
+                .ok()
+                .map(|client| client.0),
+        }
+    }
+
+    fn log(&self, request_id: &str, status: u16, bytes: Option<u64>, started: Instant) {
+        let client = self.client.as_ref();
+        Access {
+            request_id,
+            method: &self.method,
+            path: &self.path,
+            target: &self.target,
+            version: &self.version,
+            status,
+            bytes,
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            client_ip: client.and_then(|c| c.ip_address.as_deref()),
+            user_agent: client.and_then(|c| c.user_agent.as_deref()),
+        }
+        .log();
+    }
 }
 
 /// The `method` label of a request: the methods HTTP defines by their name,

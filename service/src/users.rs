@@ -300,18 +300,22 @@ pub async fn soft_delete(
 }
 
 /// Removes a user and everything they own (the foreign keys cascade);
-/// their audit rows stay, with the user unset.
+/// their audit rows stay, with the user unset. `expected` is checked as
+/// for a soft delete.
 ///
 /// # Errors
-/// [`ServiceError::NotFound`], or a conflict for one's own account.
+/// [`ServiceError::NotFound`], a conflict for one's own account, or a
+/// failed expectation.
 pub async fn purge(
     db: &DatabaseConnection,
     actor: Uuid,
     id: Uuid,
+    expected: &[Expected],
     client: &ClientMeta,
 ) -> ServiceResult<()> {
     refuse_self(actor, id, "delete")?;
-    let (txn, _) = begin_on(db, actor, id).await?;
+    let (txn, current) = begin_on(db, actor, id).await?;
+    version::check_all(expected, current.user.version)?;
     user::Entity::delete_by_id(id).exec(&txn).await?;
     audit::record(
         &txn,

@@ -44,12 +44,20 @@ async fn the_server_answers_503_while_the_database_is_down_and_recovers_by_itsel
     let outcome = std::panic::AssertUnwindSafe(async {
         app.get("/health").await.assert_status(200);
         let ready = app.get("/health/ready").await;
+        assert!(
+            ready.header("retry-after").is_some(),
+            "503 without Retry-After"
+        );
         let body = ready.assert_problem(503, "unavailable");
         assert_eq!(body["database"]["connected"], false);
-        // Requests that need the database: 503 problems, not 500s.
-        app.get_as(&ada, "/api/v1/todos")
-            .await
-            .assert_problem(503, "unavailable");
+        // Requests that need the database: 503 problems, not 500s, that
+        // say when to retry.
+        let todos = app.get_as(&ada, "/api/v1/todos").await;
+        assert!(
+            todos.header("retry-after").is_some(),
+            "503 without Retry-After"
+        );
+        todos.assert_problem(503, "unavailable");
         app.get_as(&ada, "/api/v1/users/me")
             .await
             .assert_problem(503, "unavailable");

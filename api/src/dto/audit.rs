@@ -14,7 +14,7 @@ pub struct AuditLogOut {
     /// The user the event is by (admin actions) or about; null once that user is purged.
     pub user_id: Option<Uuid>,
     /// What happened, e.g. `auth.login`.
-    #[schema(example = "auth.login")]
+    #[schema(examples("auth.login"))]
     pub action: String,
     /// The kind of entity affected.
     pub entity_type: Option<String>,
@@ -51,6 +51,7 @@ impl From<entity::audit_log::Model> for AuditLogOut {
 
 /// Filters of the audit log (newest first).
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct AuditLogQuery {
     /// Rows by or about this user.
@@ -59,9 +60,11 @@ pub struct AuditLogQuery {
     #[validate(length(max = 64, message = "must be at most 64 characters"))]
     pub action: Option<String>,
     /// Rows written at or after (RFC 3339: years 1000–9999, seconds 0–59).
+    #[serde(default, deserialize_with = "super::rules::timestamp")]
     #[validate(custom(function = super::rules::validate_timestamp))]
     pub since: Option<DateTime<Utc>>,
     /// Rows written before (RFC 3339: years 1000–9999, seconds 0–59).
+    #[serde(default, deserialize_with = "super::rules::timestamp")]
     #[validate(custom(function = super::rules::validate_timestamp))]
     pub until: Option<DateTime<Utc>>,
     /// 1-based page number; past the last page, no items.

@@ -15,12 +15,12 @@ pub struct RegisterRequest {
         email(message = "must be a valid e-mail address"),
         length(max = 254, message = "must be at most 254 characters")
     )]
-    #[schema(format = "email", example = "ada@example.com", max_length = 254)]
+    #[schema(format = "email", examples("ada@example.com"), max_length = 254)]
     pub email: String,
     /// 3–50 of `[A-Za-z0-9_.-]`, unique case-insensitively.
     #[validate(custom(function = super::validate_username))]
     #[schema(
-        example = "ada",
+        examples("ada"),
         min_length = 3,
         max_length = 50,
         pattern = "^[A-Za-z0-9_.-]{3,50}$"
@@ -28,7 +28,7 @@ pub struct RegisterRequest {
     pub username: String,
     /// 8–128 characters with at least one letter and one digit.
     #[validate(custom(function = super::validate_password))]
-    #[schema(example = "correct-horse-1", min_length = 8, max_length = 128)]
+    #[schema(examples("correct-horse-1"), min_length = 8, max_length = 128)]
     pub password: String,
     /// Display name (up to 100 characters).
     #[validate(length(max = 100, message = "must be at most 100 characters"))]
@@ -42,7 +42,7 @@ pub struct RegisterRequest {
 pub struct LoginRequest {
     /// E-mail address or username.
     #[validate(length(min = 1, max = 254, message = "must be 1 to 254 characters"))]
-    #[schema(example = "ada@example.com", min_length = 1, max_length = 254)]
+    #[schema(examples("ada@example.com"), min_length = 1, max_length = 254)]
     pub email: String,
     /// The password.
     #[validate(length(min = 1, max = 128, message = "must be 1 to 128 characters"))]
@@ -58,10 +58,10 @@ pub struct TokenPair {
     /// Opaque, single-use token for `POST /auth/refresh`.
     pub refresh_token: String,
     /// Always `Bearer`.
-    #[schema(example = "Bearer")]
+    #[schema(examples("Bearer"))]
     pub token_type: &'static str,
     /// Seconds until the access token expires.
-    #[schema(example = 900)]
+    #[schema(examples(900))]
     pub expires_in: u64,
 }
 

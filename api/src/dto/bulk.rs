@@ -12,7 +12,9 @@ use validator::{Validate, ValidationError, ValidationErrors};
 
 use super::double_option;
 use super::enums::{Priority, TodoStatus};
-use super::rules::{non_null, validate_tag_names, validate_timestamp};
+use super::rules::{
+    non_null, nullable_timestamp, object, objects, validate_tag_names, validate_timestamp,
+};
 use super::todos::{TodoCreate, TodoOut};
 
 /// Todos to create in one request.
@@ -21,6 +23,7 @@ use super::todos::{TodoCreate, TodoOut};
 pub struct TodoBulkCreate {
     /// 1–1000 new todos, each as for `POST /todos`. Errors name an item by
     /// its index: `items[3].title`, `items[999].category_id`.
+    #[serde(deserialize_with = "objects")]
     #[schema(min_items = 1, max_items = 1000)]
     pub items: Vec<TodoCreate>,
 }
@@ -87,7 +90,7 @@ pub struct TodoBulkSet {
     #[schema(value_type = Option<Uuid>)]
     pub category_id: Option<Option<Uuid>>,
     /// New due date (RFC 3339: years 1000–9999, seconds 0–59); `null` clears it.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable_timestamp")]
     #[validate(custom(function = validate_timestamp))]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub due_date: Option<Option<DateTime<Utc>>>,
@@ -101,13 +104,13 @@ pub struct TodoBulkUpdate {
     #[schema(min_items = 1, max_items = 1000)]
     pub ids: Vec<Uuid>,
     /// Fields to set on every todo (may be left out when only tags change).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     #[validate(nested)]
     pub set: TodoBulkSet,
     /// Tags to put on every todo, by name (at most 50); unknown names are created.
     #[serde(default, deserialize_with = "non_null")]
     #[validate(custom(function = validate_tag_names))]
-    #[schema(nullable = false, max_items = 50, example = json!(["urgent"]))]
+    #[schema(nullable = false, max_items = 50, examples("urgent"))]
     pub add_tags: Option<Vec<String>>,
     /// Tags to take off every todo, by name (at most 50); unknown names are
     /// ignored. Naming a tag also in `add_tags` is `422`.

@@ -16,10 +16,10 @@ pub struct CategoryOut {
     /// Category id (UUIDv7).
     pub id: Uuid,
     /// Name, unique per user case-insensitively.
-    #[schema(example = "Work")]
+    #[schema(examples("Work"))]
     pub name: String,
     /// Free-form colour.
-    #[schema(example = "#3b82f6")]
+    #[schema(examples("#3b82f6"))]
     pub color: Option<String>,
     /// Live (not soft-deleted) todos in the category.
     pub todo_count: u64,
@@ -56,11 +56,11 @@ impl From<CategoryView> for CategoryOut {
 pub struct CategoryCreate {
     /// 1–50 characters once trimmed; unique per user case-insensitively.
     #[validate(custom(function = validate_name))]
-    #[schema(example = "Work", min_length = 1, max_length = 50)]
+    #[schema(examples("Work"), min_length = 1, max_length = 50)]
     pub name: String,
     /// Free-form colour (up to 32 characters).
     #[validate(length(max = 32, message = "must be at most 32 characters"))]
-    #[schema(example = "#3b82f6", max_length = 32)]
+    #[schema(examples("#3b82f6"), max_length = 32)]
     pub color: Option<String>,
 }
 
@@ -79,5 +79,7 @@ pub struct CategoryUpdate {
     #[schema(value_type = Option<String>, max_length = 32)]
     pub color: Option<Option<String>>,
     /// The version the client last saw (`409` if stale).
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub version: Option<i32>,
 }

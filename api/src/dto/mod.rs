@@ -16,4 +16,4 @@ pub mod todo_list;
 pub mod todos;
 pub mod users;
 
-pub use rules::{double_option, validate_password, validate_username};
+pub use rules::{TIMESTAMP_RULE, double_option, validate_password, validate_username};

@@ -2,8 +2,12 @@
 
 use std::borrow::Cow;
 
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::de::{Error as _, Unexpected, Visitor};
 use serde::{Deserialize, Deserializer};
 use validator::ValidationError;
+
+use crate::extract::Object;
 
 fn error(code: &'static str, message: &'static str) -> ValidationError {
     ValidationError::new(code).with_message(Cow::Borrowed(message))
@@ -146,8 +150,135 @@ where
 {
     match Option::<T>::deserialize(deserializer)? {
         Some(value) => Ok(Some(value)),
-        None => Err(serde::de::Error::custom("must not be null")),
+        None => Err(D::Error::custom("must not be null")),
     }
+}
+
+/// For a nested object that may be absent but not `null` (with
+/// `#[serde(default)]`, e.g. `preferences`): read from a JSON object only.
+///
+/// # Errors
+/// "must not be null", "must be a JSON object", or the nested fields' errors.
+pub fn non_null_object<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    non_null::<Object<T>, D>(deserializer).map(|value| value.map(|Object(value)| value))
+}
+
+/// For a nested object (e.g. `set`): read from a JSON object only, never
+/// from an array of its fields.
+///
+/// # Errors
+/// "must be a JSON object", or the nested fields' errors.
+pub fn object<'de, T, D>(deserializer: D) -> Result<T, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Object::<T>::deserialize(deserializer).map(|Object(value)| value)
+}
+
+/// For a list of objects (e.g. bulk `items`): each read from a JSON object only.
+///
+/// # Errors
+/// "must be an array", or an item's error at its index.
+pub fn objects<'de, T, D>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: Deserializer<'de>,
+{
+    Vec::<Object<T>>::deserialize(deserializer)
+        .map(|items| items.into_iter().map(|Object(item)| item).collect())
+}
+
+/// What a timestamp that does not parse is told, in bodies and queries alike.
+pub const TIMESTAMP_RULE: &str = "an RFC 3339 date-time, e.g. 2026-11-23T10:00:00Z";
+
+/// A timestamp as requests spell it (RFC 3339, any offset), kept in UTC.
+struct Timestamp(DateTime<Utc>);
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Rfc3339;
+
+        impl Visitor<'_> for Rfc3339 {
+            type Value = Timestamp;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str(TIMESTAMP_RULE)
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<Timestamp, E> {
+                // The parse chrono's own `Deserialize` does, with a message
+                // that shows the expected form (a date alone is refused).
+                text.parse::<DateTime<FixedOffset>>()
+                    .map(|time| Timestamp(time.to_utc()))
+                    .map_err(|_| E::invalid_value(Unexpected::Str(text), &self))
+            }
+        }
+
+        deserializer.deserialize_str(Rfc3339)
+    }
+}
+
+/// For timestamps that may be absent (with `#[serde(default)]`): a body's
+/// `due_date` where `null` is no date, a query's `due_before`.
+///
+/// # Errors
+/// "must be an RFC 3339 date-time, e.g. …" for anything else.
+pub fn timestamp<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
+    Option::<Timestamp>::deserialize(deserializer).map(|time| time.map(|Timestamp(time)| time))
+}
+
+/// [`timestamp`] for a PATCH, where `null` clears (see [`double_option`]).
+///
+/// # Errors
+/// As [`timestamp`].
+pub fn nullable_timestamp<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<DateTime<Utc>>>, D::Error> {
+    timestamp(deserializer).map(Some)
+}
+
+/// Reads one of `values` by its name: anything else, a string of another
+/// name or a value of another type, is "must be one of: …" listing them.
+///
+/// # Errors
+/// That message.
+pub fn one_of<'de, T: Copy, D: Deserializer<'de>>(
+    deserializer: D,
+    values: &'static [(T, &'static str)],
+) -> Result<T, D::Error> {
+    struct Names<T: 'static>(&'static [(T, &'static str)]);
+
+    impl<T: Copy> Visitor<'_> for Names<T> {
+        type Value = T;
+
+        fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            formatter.write_str("one of: ")?;
+            for (index, (_, name)) in self.0.iter().enumerate() {
+                if index > 0 {
+                    formatter.write_str(", ")?;
+                }
+                formatter.write_str(name)?;
+            }
+            Ok(())
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            self.0
+                .iter()
+                .find(|(_, name)| *name == text)
+                .map(|(value, _)| *value)
+                .ok_or_else(|| E::invalid_value(Unexpected::Str(text), &self))
+        }
+    }
+
+    deserializer.deserialize_str(Names(values))
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub struct PriorityCounts {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DayCount {
     /// The day, `YYYY-MM-DD`.
-    #[schema(value_type = String, format = Date, example = "2026-11-23")]
+    #[schema(value_type = String, format = Date, examples("2026-11-23"))]
     pub date: NaiveDate,
     /// Todos whose `completed_at` falls on that day.
     pub count: u64,

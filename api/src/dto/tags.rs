@@ -15,7 +15,7 @@ pub struct TagOut {
     /// Tag id (UUIDv7).
     pub id: Uuid,
     /// Name, unique per user case-insensitively.
-    #[schema(example = "urgent")]
+    #[schema(examples("urgent"))]
     pub name: String,
     /// Live (not soft-deleted) todos carrying the tag.
     pub todo_count: u64,
@@ -40,7 +40,7 @@ impl From<TagView> for TagOut {
 pub struct TagName {
     /// 1–50 characters once trimmed; unique per user case-insensitively.
     #[validate(custom(function = validate_name))]
-    #[schema(example = "urgent", min_length = 1, max_length = 50)]
+    #[schema(examples("urgent"), min_length = 1, max_length = 50)]
     pub name: String,
 }
 

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::enums::{Priority, SortOrder, TodoStatus};
-use super::rules::{validate_tag_names, validate_timestamp};
+use super::rules::{timestamp, validate_tag_names, validate_timestamp};
 use super::todos::TodoOut;
 use crate::pagination::{page_link, with_params};
 
@@ -52,6 +52,7 @@ fn present<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>,
 
 /// Filters, search, sort and paging of the todo list. Filters combine.
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct TodoListQuery {
     /// Todos with any of these statuses (repeatable).
@@ -67,9 +68,11 @@ pub struct TodoListQuery {
     #[validate(custom(function = validate_tag_names))]
     pub tag: Vec<String>,
     /// Due before this time (RFC 3339: years 1000–9999, seconds 0–59).
+    #[serde(default, deserialize_with = "timestamp")]
     #[validate(custom(function = validate_timestamp))]
     pub due_before: Option<DateTime<Utc>>,
     /// Due at or after this time (RFC 3339: years 1000–9999, seconds 0–59).
+    #[serde(default, deserialize_with = "timestamp")]
     #[validate(custom(function = validate_timestamp))]
     pub due_after: Option<DateTime<Utc>>,
     /// Only todos due before now that are `pending` or `in_progress`.

@@ -9,7 +9,9 @@ use validator::Validate;
 
 use super::double_option;
 use super::enums::{Priority, TodoStatus};
-use super::rules::{non_null, validate_tag_names, validate_timestamp, validate_title};
+use super::rules::{
+    non_null, nullable_timestamp, timestamp, validate_tag_names, validate_timestamp, validate_title,
+};
 
 /// A todo's category, as the todo shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -17,10 +19,10 @@ pub struct TodoCategory {
     /// Category id.
     pub id: Uuid,
     /// Its name.
-    #[schema(example = "Work")]
+    #[schema(examples("Work"))]
     pub name: String,
     /// Its colour.
-    #[schema(example = "#3b82f6")]
+    #[schema(examples("#3b82f6"))]
     pub color: Option<String>,
 }
 
@@ -30,7 +32,7 @@ pub struct TodoTag {
     /// Tag id.
     pub id: Uuid,
     /// Its name.
-    #[schema(example = "urgent")]
+    #[schema(examples("urgent"))]
     pub name: String,
 }
 
@@ -40,7 +42,7 @@ pub struct TodoOut {
     /// Todo id (UUIDv7).
     pub id: Uuid,
     /// Title.
-    #[schema(example = "Write the report")]
+    #[schema(examples("Write the report"))]
     pub title: String,
     /// Free text.
     pub description: Option<String>,
@@ -108,7 +110,7 @@ impl From<TodoView> for TodoOut {
 pub struct TodoCreate {
     /// 1–200 characters once trimmed, on one line.
     #[validate(custom(function = validate_title))]
-    #[schema(example = "Write the report", min_length = 1, max_length = 200)]
+    #[schema(examples("Write the report"), min_length = 1, max_length = 200)]
     pub title: String,
     /// Up to 10,000 characters.
     #[validate(length(max = 10000, message = "must be at most 10000 characters"))]
@@ -123,6 +125,7 @@ pub struct TodoCreate {
     #[schema(nullable = false)]
     pub priority: Option<Priority>,
     /// When it is due (RFC 3339): years 1000–9999, seconds 0–59.
+    #[serde(default, deserialize_with = "timestamp")]
     #[validate(custom(function = validate_timestamp))]
     pub due_date: Option<DateTime<Utc>>,
     /// One of the caller's categories (`422` otherwise).
@@ -131,7 +134,7 @@ pub struct TodoCreate {
     /// created, repeats in any case count once.
     #[serde(default, deserialize_with = "non_null")]
     #[validate(custom(function = validate_tag_names))]
-    #[schema(nullable = false, max_items = 50, example = json!(["urgent", "home"]))]
+    #[schema(nullable = false, max_items = 50, examples("urgent"))]
     pub tags: Option<Vec<String>>,
 }
 
@@ -174,7 +177,7 @@ pub struct TodoUpdate {
     #[schema(nullable = false)]
     pub priority: Option<Priority>,
     /// New due date (RFC 3339: years 1000–9999, seconds 0–59); `null` clears it.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "nullable_timestamp")]
     #[validate(custom(function = validate_timestamp))]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub due_date: Option<Option<DateTime<Utc>>>,
@@ -188,6 +191,8 @@ pub struct TodoUpdate {
     #[schema(nullable = false, max_items = 50)]
     pub tags: Option<Vec<String>>,
     /// The version the client last saw (`409` if stale).
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub version: Option<i32>,
 }
 

@@ -9,6 +9,7 @@ use validator::{Validate, ValidationError};
 
 use super::double_option;
 use super::enums::{SortOrder, Theme, UserStatus};
+use super::rules::{non_null, non_null_object, timestamp};
 
 /// A user as the API shows it (never with a password hash).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -45,12 +46,12 @@ pub struct PreferencesOut {
     /// Colour theme.
     pub theme: Theme,
     /// IANA time zone name.
-    #[schema(example = "Europe/Paris")]
+    #[schema(examples("Europe/Paris"))]
     pub timezone: String,
     /// Page size of lists when the request names none (1–100).
     pub default_page_size: i32,
     /// Default sort key of the todo list.
-    #[schema(example = "created_at")]
+    #[schema(examples("created_at"))]
     pub default_sort: String,
     /// Whether to send notification e-mails.
     pub email_notifications: bool,
@@ -104,18 +105,27 @@ fn validate_sort_key(key: &str) -> Result<(), ValidationError> {
 #[serde(deny_unknown_fields)]
 pub struct PreferencesUpdate {
     /// Colour theme.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub theme: Option<Theme>,
     /// IANA time zone name, e.g. `Europe/Paris`.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(custom(function = validate_timezone))]
+    #[schema(nullable = false)]
     pub timezone: Option<String>,
     /// 1–100.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
-    #[schema(minimum = 1, maximum = 100)]
+    #[schema(nullable = false, minimum = 1, maximum = 100)]
     pub default_page_size: Option<i32>,
     /// One of `created_at`, `updated_at`, `due_date`, `priority`, `title`.
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(custom(function = validate_sort_key))]
+    #[schema(nullable = false)]
     pub default_sort: Option<String>,
     /// Whether to send notification e-mails.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub email_notifications: Option<bool>,
 }
 
@@ -137,7 +147,9 @@ impl From<PreferencesUpdate> for PreferenceChanges {
 #[serde(deny_unknown_fields)]
 pub struct UserUpdateMe {
     /// New username (unique, case-insensitively).
+    #[serde(default, deserialize_with = "non_null")]
     #[validate(custom(function = super::validate_username))]
+    #[schema(nullable = false)]
     pub username: Option<String>,
     /// Display name (up to 100 characters); `null` clears it.
     #[serde(default, deserialize_with = "double_option")]
@@ -150,9 +162,13 @@ pub struct UserUpdateMe {
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub bio: Option<Option<String>>,
     /// Preference changes.
+    #[serde(default, deserialize_with = "non_null_object")]
     #[validate(nested)]
+    #[schema(nullable = false)]
     pub preferences: Option<PreferencesUpdate>,
     /// The version the client last saw (`409` if stale).
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub version: Option<i32>,
 }
 
@@ -170,10 +186,16 @@ pub struct DeleteAccountRequest {
 #[serde(deny_unknown_fields)]
 pub struct AdminUserUpdate {
     /// New status; anything but `active` also ends the user's sessions.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub status: Option<UserStatus>,
     /// Grant or revoke the admin role.
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub is_admin: Option<bool>,
     /// The version the client last saw (`409` if stale).
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
     pub version: Option<i32>,
 }
 
@@ -192,6 +214,7 @@ pub enum UserSortKey {
 
 /// Filters and sort of the admin's user list.
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct UserListQuery {
     /// Substring of e-mail, username or full name (any case).
@@ -202,9 +225,11 @@ pub struct UserListQuery {
     /// Only admins (`true`) or only non-admins (`false`).
     pub is_admin: Option<bool>,
     /// Registered at or after (RFC 3339: years 1000–9999, seconds 0–59).
+    #[serde(default, deserialize_with = "timestamp")]
     #[validate(custom(function = super::rules::validate_timestamp))]
     pub created_after: Option<DateTime<Utc>>,
     /// Registered before (RFC 3339: years 1000–9999, seconds 0–59).
+    #[serde(default, deserialize_with = "timestamp")]
     #[validate(custom(function = super::rules::validate_timestamp))]
     pub created_before: Option<DateTime<Utc>>,
     /// Include soft-deleted users.
@@ -225,8 +250,29 @@ pub struct UserListQuery {
 
 /// `?permanent=true` on a delete.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct DeleteQuery {
     /// Remove for good instead of a soft delete.
     pub permanent: Option<bool>,
+}
+
+/// The optional body of a delete: the version the client last saw, checked
+/// as a `PATCH` checks it (`409` if stale). No body at all deletes whatever
+/// the version.
+#[derive(Debug, Clone, Copy, Default, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteBody {
+    /// The version the client last saw (`409` if stale).
+    #[serde(default, deserialize_with = "non_null")]
+    #[schema(nullable = false)]
+    pub version: Option<i32>,
+}
+
+impl DeleteBody {
+    /// The `version` of an optional body.
+    #[must_use]
+    pub fn version_of(body: Option<Self>) -> Option<i32> {
+        body.and_then(|body| body.version)
+    }
 }

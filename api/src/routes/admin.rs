@@ -11,17 +11,18 @@ use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
-/// Reads the audit log (admin), newest first.
+/// Read the audit log
+///
+/// Admins only. The security-relevant events (logins, failed logins, password
+/// changes, session revocations, account and role changes), newest first,
+/// filtered by user, action and time, paged by `page` and `size`.
 #[utoipa::path(
     tag = "admin",
-    security(("bearer_auth" = [])),
     params(AuditLogQuery),
     responses(
         (status = 200, description = "A page of audit rows", body = Page<AuditLogOut>),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/admin/audit-logs")]

@@ -1,17 +1,20 @@
 //! `/auth`: registration, login, token refresh, logout, password change, sessions.
 
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, delete, get, post, web};
 use service::accounts::{self, NewAccount};
 use service::{passwords, sessions};
 use uuid::Uuid;
 
 use crate::auth::{AuthAttempt, AuthUser, Client, PasswordAttempt};
+use crate::conditional::tagged;
 use crate::dto::auth::{
     ChangePasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, SessionOut, TokenPair,
 };
 use crate::dto::users::UserOut;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::ValidJson;
+use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
@@ -28,18 +31,21 @@ fn token_pair(
     })
 }
 
-/// Creates an account.
+/// Register an account
+///
+/// Creates an account and answers it with `Location: /api/v1/users/me`. The
+/// e-mail address is stored lower-case; e-mail and username must be free
+/// (`409` with `errors.email` or `errors.username`). Rate limited per client
+/// IP together with login (`429` with `Retry-After`).
 #[utoipa::path(
+    security(()),
     tag = "auth",
     request_body = RegisterRequest,
     responses(
-        (status = 201, description = "The new account", body = UserOut),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
+        (status = 201, description = "The new account", body = UserOut, headers(("ETag" = String, description = "The entity tag of the new account"), ("Location" = String, description = "`/api/v1/users/me`"))),
         (status = 409, description = "E-mail or username taken", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
         (status = 429, description = "Too many attempts from this IP", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/auth/register")]
@@ -66,22 +72,29 @@ pub async fn register(
         &client.0,
     )
     .await?;
-    Ok(HttpResponse::Created().json(UserOut::from(account)))
+    let mut created = HttpResponse::Created();
+    created.insert_header((LOCATION, format!("{API_PREFIX}/users/me")));
+    let version = account.user.version;
+    Ok(tagged(created, version, &UserOut::from(account)))
 }
 
-/// Exchanges credentials (e-mail or username, and password) for a token pair.
+/// Log in
+///
+/// Exchanges credentials (e-mail or username, and password) for a token pair:
+/// a short-lived JWT access token for `Authorization: Bearer` and a refresh
+/// token that starts a session. Wrong credentials and unknown accounts take
+/// the same time and answer the same `401`. Rate limited per client IP
+/// (`429` with `Retry-After`).
 #[utoipa::path(
+    security(()),
     tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Wrong credentials, or an inactive or deleted account", body = Problem, content_type = PROBLEM),
         (status = 403, description = "The account is suspended", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
         (status = 429, description = "Too many attempts from this IP", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/auth/login")]
@@ -112,17 +125,19 @@ pub async fn login(
     Ok(web::Json(token_pair(&state, &user, issued)?))
 }
 
+/// Refresh a token pair
+///
 /// Exchanges a refresh token for a new pair; the presented token is revoked.
-/// Presenting an already-used token revokes every session of its login chain.
+/// Presenting an already-used token revokes every session of its login chain
+/// (a stolen token can be used at most once).
 #[utoipa::path(
+    security(()),
     tag = "auth",
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
         (status = 401, description = "Unknown, expired, revoked or reused token, or the account is not active", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/auth/refresh")]
@@ -141,16 +156,17 @@ pub async fn refresh(
     Ok(web::Json(token_pair(&state, &user, issued)?))
 }
 
-/// Revokes the session of a refresh token. Idempotent: an unknown or revoked
-/// token also answers `204`.
+/// Log out
+///
+/// Revokes the session of a refresh token. Idempotent: an unknown or already
+/// revoked token also answers `204`.
 #[utoipa::path(
+    security(()),
     tag = "auth",
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "The session is revoked"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/auth/logout")]
@@ -163,18 +179,18 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Changes the caller's password; every other session is revoked.
+/// Change the password
+///
+/// Changes the caller's password after checking the current one; every other
+/// session of the caller is revoked, the calling one stays. Every attempt
+/// counts against a per-account and per-IP limit (`429` with `Retry-After`).
 #[utoipa::path(
     tag = "auth",
     request_body = ChangePasswordRequest,
-    security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "Changed; other sessions revoked"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields, or a wrong `current_password`", body = Problem, content_type = PROBLEM),
         (status = 429, description = "Too many password attempts for this account or from this IP", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/auth/change-password")]
@@ -213,14 +229,14 @@ pub async fn change_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// The caller's live sessions (active refresh tokens), newest first.
+/// List sessions
+///
+/// The caller's live sessions (active refresh tokens), newest first, as a bare
+/// array; `current` marks the session of the calling access token.
 #[utoipa::path(
     tag = "auth",
-    security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "Live sessions", body = [SessionOut]),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/auth/sessions")]
@@ -236,16 +252,16 @@ pub async fn list_sessions(
     ))
 }
 
-/// Revokes one of the caller's sessions.
+/// Revoke a session
+///
+/// Revokes one of the caller's sessions: its refresh token stops working at
+/// once. Another user's session answers `404`, as a missing one does.
 #[utoipa::path(
     tag = "auth",
-    security(("bearer_auth" = [])),
     params(("id" = Uuid, Path, description = "Session id")),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such live session of the caller", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[delete("/auth/sessions/{id}")]
@@ -258,14 +274,14 @@ pub async fn revoke_session(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Revokes every session of the caller, this one included.
+/// Revoke every session
+///
+/// Revokes every session of the caller, the calling one included: every
+/// refresh token of the account stops working (log out everywhere).
 #[utoipa::path(
     tag = "auth",
-    security(("bearer_auth" = [])),
     responses(
         (status = 204, description = "All revoked"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[delete("/auth/sessions")]

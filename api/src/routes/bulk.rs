@@ -15,6 +15,8 @@ use crate::extract::ValidJson;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
+/// Create todos in bulk
+///
 /// Creates 1–1000 todos in one transaction, all or nothing, and answers
 /// them in the order of `items`. Tag names are resolved for the whole batch
 /// (unknown names are created once). Every item is checked before anything
@@ -22,15 +24,10 @@ use crate::state::AppState;
 /// its index: `errors` keys like `items[3].title` or `items[999].category_id`.
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     request_body = TodoBulkCreate,
     responses(
         (status = 201, description = "The new todos, in input order", body = TodoBulkCreated),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "No items or more than 1000 (`items`), or invalid items keyed by index (`items[3].title`; a `category_id` that is not one of the caller's is `items[3].category_id`); nothing was created", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/todos/bulk")]
@@ -46,29 +43,28 @@ pub async fn bulk_create_todos(
     }))
 }
 
+/// Update todos in bulk
+///
 /// Applies one change to 1–1000 of the caller's live todos in one
 /// transaction, all or nothing: the fields of `set`, then `remove_tags` and
 /// `add_tags` (unknown names are created). Every todo gets a new version;
 /// a status change sets or clears `completed_at` and appends a history
-/// entry to each todo whose status changes. Checked in this order, each
-/// failure changing nothing: the body (`422`: `ids` empty or over 1000, an
-/// id twice — `ids[4]` "repeats ids[1]" —, nothing to change, a tag both
-/// added and removed, `set.category_id` not the caller's); ids that are not
-/// the caller's (`404`, `errors` keyed by id); soft-deleted todos (`409`,
-/// keyed by id: restore them first, as for one todo).
+/// entry to each todo whose status changes.
+///
+/// Checked in this order, each failure changing nothing: the body (`422`:
+/// `ids` empty or over 1000, an id twice — `ids[4]` "repeats ids[1]" —,
+/// nothing to change, a tag both added and removed, `set.category_id` not
+/// the caller's); ids that are not the caller's (`404`, `errors` keyed by
+/// id); soft-deleted todos (`409`, keyed by id: restore them first, as for
+/// one todo).
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     request_body = TodoBulkUpdate,
     responses(
         (status = 200, description = "How many todos were changed (all of them)", body = TodoBulkUpdated),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Ids that do not exist or are not the caller's, keyed by id; nothing was changed", body = Problem, content_type = PROBLEM),
         (status = 409, description = "Soft-deleted todos among the ids, keyed by id; nothing was changed", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid body: `ids` (empty, over 1000), `ids[i]` (a repeat), `set` (nothing to change), `set.category_id` (not one of the caller's), `add_tags`/`remove_tags`; nothing was changed", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[patch("/todos/bulk")]
@@ -83,6 +79,8 @@ pub async fn bulk_update_todos(
     Ok(web::Json(TodoBulkUpdated { updated }))
 }
 
+/// Delete todos in bulk
+///
 /// Deletes 1–1000 of the caller's todos in one transaction, all or
 /// nothing: a soft delete (restorable; each gets a new version), or with
 /// `permanent: true` for good, soft-deleted or not. Ids that are not the
@@ -90,17 +88,12 @@ pub async fn bulk_update_todos(
 /// soft-deleted answers `409` keyed by id (as for one todo).
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     request_body = TodoBulkDelete,
     responses(
         (status = 200, description = "How many todos were deleted (all of them)", body = TodoBulkDeleted),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Ids that do not exist or are not the caller's, keyed by id; nothing was deleted", body = Problem, content_type = PROBLEM),
         (status = 409, description = "Soft delete only: todos already soft-deleted, keyed by id; nothing was deleted", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid body: `ids` (empty, over 1000) or `ids[i]` (a repeat)", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/todos/bulk-delete")]
@@ -115,22 +108,19 @@ pub async fn bulk_delete_todos(
     Ok(web::Json(TodoBulkDeleted { deleted }))
 }
 
+/// Restore todos in bulk
+///
 /// Restores 1–1000 of the caller's soft-deleted todos in one transaction,
 /// all or nothing; each gets a new version. Live todos among the ids are
 /// left as they are and not counted (restoring one live todo answers it
 /// unchanged too). Ids that are not the caller's answer `404` keyed by id.
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     request_body = TodoBulkRestore,
     responses(
         (status = 200, description = "How many soft-deleted todos were restored", body = TodoBulkRestored),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "Ids that do not exist or are not the caller's, keyed by id; nothing was restored", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid body: `ids` (empty, over 1000) or `ids[i]` (a repeat)", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/todos/bulk-restore")]

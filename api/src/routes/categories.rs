@@ -1,29 +1,32 @@
 //! `/categories`: the caller's categories, versioned like todos.
 
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use service::categories::{self, CategoryChanges, NewCategory};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::conditional::{IfMatch, versioned_ok, with_etag};
+use crate::conditional::{IfMatch, tagged, versioned_ok};
 use crate::dto::categories::{CategoryCreate, CategoryOut, CategoryUpdate};
+use crate::dto::users::DeleteBody;
 use crate::error::{ApiResult, Problem};
-use crate::extract::{ValidJson, ValidQuery};
+use crate::extract::{OptionalJson, ValidJson, ValidQuery};
 use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
+use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
 use crate::routes::todos::expectations;
 use crate::state::AppState;
 
-/// Lists the caller's categories by name, each with its live todo count.
+/// List categories
+///
+/// The caller's categories ordered by name, each with its live todo count
+/// (soft-deleted todos are not counted), paged by `page` and `size`.
 #[utoipa::path(
     tag = "categories",
-    security(("bearer_auth" = [])),
     params(PageParams),
     responses(
         (status = 200, description = "A page of categories", body = Page<CategoryOut>),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/categories")]
@@ -38,19 +41,18 @@ pub async fn list_categories(
     Ok(web::Json(Page::new(&req, page, paged, CategoryOut::from)))
 }
 
-/// Creates a category.
+/// Create a category
+///
+/// Creates a category and answers it with its `ETag` and `Location`. Names
+/// are unique per user, compared without regard to case (`409` with
+/// `errors.name`).
 #[utoipa::path(
     tag = "categories",
-    security(("bearer_auth" = [])),
     request_body = CategoryCreate,
     responses(
-        (status = 201, description = "The new category", body = CategoryOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
+        (status = 201, description = "The new category", body = CategoryOut, headers(("ETag" = String, description = "W/\"<version>-<hash>\""), ("Location" = String, description = "`/api/v1/categories/{id}`"))),
         (status = 409, description = "The caller has a category of that name (in any case)", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/categories")]
@@ -65,20 +67,26 @@ pub async fn create_category(
     };
     let view = categories::create(&state.db, auth.id, new).await?;
     let version = view.category.version;
-    Ok(with_etag(HttpResponse::Created(), version).json(CategoryOut::from(view)))
+    let mut created = HttpResponse::Created();
+    created.insert_header((
+        LOCATION,
+        format!("{API_PREFIX}/categories/{}", view.category.id),
+    ));
+    Ok(tagged(created, version, &CategoryOut::from(view)))
 }
 
-/// One of the caller's categories, with an `ETag`.
+/// Get a category
+///
+/// One of the caller's categories with its live todo count. The `ETag`
+/// changes whenever the answer does (the count included); send it back in
+/// `If-None-Match` to get `304` while nothing changed.
 #[utoipa::path(
     tag = "categories",
-    security(("bearer_auth" = [])),
     params(("id" = Uuid, Path, description = "Category id")),
     responses(
         (status = 200, description = "The category", body = CategoryOut, headers(("ETag" = String, description = "W/\"<version>\""))),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such category of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/categories/{id}")]
@@ -93,11 +101,14 @@ pub async fn get_category(
     Ok(versioned_ok(&req, version, &CategoryOut::from(view)))
 }
 
+/// Update a category
+///
 /// Renames or recolours a category (`color: null` clears it). The todos in
-/// it show the new name or colour, so their versions rise too.
+/// it show the new name or colour, so their versions rise too. Send the
+/// `version` you read (body, `409` when stale) or its `ETag` (`If-Match`,
+/// `412` when stale) so that no change is lost.
 #[utoipa::path(
     tag = "categories",
-    security(("bearer_auth" = [])),
     request_body = CategoryUpdate,
     params(
         ("id" = Uuid, Path, description = "Category id"),
@@ -105,14 +116,10 @@ pub async fn get_category(
     ),
     responses(
         (status = 200, description = "The changed category", body = CategoryOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such category of the caller's", body = Problem, content_type = PROBLEM),
         (status = 409, description = "The name is taken, or a stale `version`", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[patch("/categories/{id}")]
@@ -130,23 +137,29 @@ pub async fn update_category(
     };
     let view = categories::update(&state.db, auth.id, id.into_inner(), changes).await?;
     let version = view.category.version;
-    Ok(with_etag(HttpResponse::Ok(), version).json(CategoryOut::from(view)))
+    Ok(tagged(
+        HttpResponse::Ok(),
+        version,
+        &CategoryOut::from(view),
+    ))
 }
 
-/// Deletes a category. Its todos stay, with `category: null` and a new version.
+/// Delete a category
+///
+/// Deletes a category. Its todos stay, with `category: null` and a new
+/// version. Accepts `If-Match` or a body `version`, as an update does.
 #[utoipa::path(
     tag = "categories",
-    security(("bearer_auth" = [])),
+    request_body(content = Option<DeleteBody>, description = "Optional: the `version` the delete is based on (`409` if stale); no body deletes whatever the version"),
     params(
         ("id" = Uuid, Path, description = "Category id"),
         ("If-Match" = Option<String>, Header, description = "ETag of the version the delete is based on"),
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such category of the caller's", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "A stale body `version`", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[delete("/categories/{id}")]
@@ -155,8 +168,9 @@ pub async fn delete_category(
     auth: AuthUser,
     id: web::Path<Uuid>,
     if_match: IfMatch,
+    OptionalJson(body): OptionalJson<DeleteBody>,
 ) -> ApiResult<HttpResponse> {
-    let expected = expectations(&if_match, None);
+    let expected = expectations(&if_match, DeleteBody::version_of(body));
     categories::delete(&state.db, auth.id, id.into_inner(), &expected).await?;
     Ok(HttpResponse::NoContent().finish())
 }

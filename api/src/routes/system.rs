@@ -13,7 +13,7 @@ use crate::state::AppState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     /// Always `ok` while the process serves.
-    #[schema(example = "ok")]
+    #[schema(examples("ok"))]
     pub status: &'static str,
 }
 
@@ -21,7 +21,7 @@ pub struct Health {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
     /// `ok`, or `unavailable` (database unreachable or migrations pending).
-    #[schema(example = "ok")]
+    #[schema(examples("ok"))]
     pub status: &'static str,
     /// The database as seen from this instance.
     pub database: DatabaseStatus,
@@ -62,8 +62,12 @@ pub struct MigrationCounts {
     pub pending_names: Vec<String>,
 }
 
-/// The process is alive. Touches no database.
+/// Liveness
+///
+/// The process is alive. Touches no database, so a database outage does not
+/// make an orchestrator restart the server.
 #[utoipa::path(
+    security(()),
     tag = "system",
     responses((status = 200, description = "The process serves", body = Health))
 )]
@@ -72,8 +76,13 @@ pub async fn health() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
 }
 
-/// The instance is ready: the database answers and the schema is current.
+/// Readiness
+///
+/// The instance is ready to serve: the database answers and the schema is at
+/// the migration this build expects. `503` (with `Retry-After`) otherwise,
+/// with the failing check named.
 #[utoipa::path(
+    security(()),
     tag = "system",
     responses(
         (status = 200, description = "Ready", body = Readiness),
@@ -137,11 +146,20 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     }
     HttpResponse::ServiceUnavailable()
         .content_type("application/problem+json")
+        .insert_header((
+            header::RETRY_AFTER,
+            crate::error::UNAVAILABLE_RETRY_AFTER_SECS.to_string(),
+        ))
         .json(problem)
 }
 
-/// Prometheus metrics in the text exposition format.
+/// Metrics
+///
+/// Prometheus metrics in the text exposition format: requests by route,
+/// method and status, their latency, SQL statements and their latency, and
+/// slow statements.
 #[utoipa::path(
+    security(()),
     tag = "system",
     responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
 )]
@@ -152,12 +170,16 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         .body(state.metrics.render(pool_status(&state.db)))
 }
 
-/// The interactive documentation lives at `/docs/`; this sends browsers there.
+/// Documentation
+///
+/// The interactive documentation (Swagger UI) lives at `/docs/`; this sends
+/// browsers there with a `308`.
 #[utoipa::path(
+    security(()),
     tag = "system",
     responses(
         (status = 200, description = "The documentation page (after the redirect)", body = String, content_type = "text/html"),
-        (status = 308, description = "Redirect to `/docs/`"),
+        (status = 308, description = "Redirect to `/docs/`", headers(("Location" = String))),
     )
 )]
 #[get("/docs")]
@@ -167,12 +189,18 @@ pub async fn docs_redirect() -> HttpResponse {
         .finish()
 }
 
-/// The OpenAPI 3.1 document of this API.
+/// OpenAPI document
+///
+/// The OpenAPI 3.1 document of this API, generated from the routes the server
+/// runs: what a client generator reads.
 #[utoipa::path(
+    security(()),
     tag = "system",
     responses((status = 200, description = "The OpenAPI document", body = Object))
 )]
 #[get("/api-docs/openapi.json")]
-pub async fn openapi_json(doc: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
-    HttpResponse::Ok().json(doc.get_ref())
+pub async fn openapi_json(doc: web::Data<crate::openapi::Published>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(doc.json())
 }

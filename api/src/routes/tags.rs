@@ -1,5 +1,6 @@
 //! `/tags`: the caller's tags: list, create, rename, delete, merge.
 
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use service::tags;
 use uuid::Uuid;
@@ -9,19 +10,20 @@ use crate::dto::tags::{TagMerge, TagName, TagOut};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
+use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
-/// Lists the caller's tags by name, each with its live todo count.
+/// List tags
+///
+/// The caller's tags ordered by name, each with its live todo count (soft-
+/// deleted todos are not counted), paged by `page` and `size`.
 #[utoipa::path(
     tag = "tags",
-    security(("bearer_auth" = [])),
     params(PageParams),
     responses(
         (status = 200, description = "A page of tags", body = Page<TagOut>),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/tags")]
@@ -36,19 +38,18 @@ pub async fn list_tags(
     Ok(web::Json(Page::new(&req, page, paged, TagOut::from)))
 }
 
-/// Creates a tag.
+/// Create a tag
+///
+/// Creates a tag and answers it with `Location` (the path of its `PATCH` and
+/// `DELETE`). Names are unique per user, compared without regard to case
+/// (`409` with `errors.name`).
 #[utoipa::path(
     tag = "tags",
-    security(("bearer_auth" = [])),
     request_body = TagName,
     responses(
-        (status = 201, description = "The new tag", body = TagOut),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
+        (status = 201, description = "The new tag", body = TagOut, headers(("Location" = String, description = "`/api/v1/tags/{id}`"))),
         (status = 409, description = "The caller has a tag of that name (in any case)", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/tags")]
@@ -58,23 +59,23 @@ pub async fn create_tag(
     ValidJson(body): ValidJson<TagName>,
 ) -> ApiResult<HttpResponse> {
     let view = tags::create(&state.db, auth.id, &body.name).await?;
-    Ok(HttpResponse::Created().json(TagOut::from(view)))
+    Ok(HttpResponse::Created()
+        .insert_header((LOCATION, format!("{API_PREFIX}/tags/{}", view.tag.id)))
+        .json(TagOut::from(view)))
 }
 
+/// Merge tags
+///
 /// Merges tags into one: every todo carrying a source carries the target
-/// (once), and the sources are removed; all in one transaction.
+/// (once), the sources are removed, and every todo that changed gets a new
+/// version; all in one transaction.
 #[utoipa::path(
     tag = "tags",
-    security(("bearer_auth" = [])),
     request_body = TagMerge,
     responses(
         (status = 200, description = "The target tag, with its new todo count", body = TagOut),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "A source or the target is not one of the caller's tags", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields (no sources, or the target among them)", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/tags/merge")]
@@ -87,21 +88,20 @@ pub async fn merge_tags(
     Ok(web::Json(view.into()))
 }
 
-/// Renames a tag; the todos carrying it show the new name (and get a new version).
+/// Rename a tag
+///
+/// Renames a tag; the todos carrying it show the new name and get a new
+/// version. A name another of the caller's tags has is `409` with
+/// `errors.name`.
 #[utoipa::path(
     tag = "tags",
-    security(("bearer_auth" = [])),
     request_body = TagName,
     params(("id" = Uuid, Path, description = "Tag id")),
     responses(
         (status = 200, description = "The renamed tag", body = TagOut),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such tag of the caller's", body = Problem, content_type = PROBLEM),
         (status = 409, description = "The caller has another tag of that name", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[patch("/tags/{id}")]
@@ -115,16 +115,16 @@ pub async fn rename_tag(
     Ok(web::Json(view.into()))
 }
 
-/// Deletes a tag: it leaves every todo it was on.
+/// Delete a tag
+///
+/// Deletes a tag: it leaves every todo it was on, and each of those todos
+/// gets a new version.
 #[utoipa::path(
     tag = "tags",
-    security(("bearer_auth" = [])),
     params(("id" = Uuid, Path, description = "Tag id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such tag of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[delete("/tags/{id}")]

@@ -1,7 +1,7 @@
 //! `/todos`: the caller's todos: create, list, statistics, read, change,
 //! delete, restore, complete, reopen, history (bulk operations are in `bulk`).
 
-use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
 use service::todos::cursor::Cursor;
 use service::todos::query::{Deleted, Filter, ListRequest, Paging};
@@ -10,13 +10,14 @@ use service::version::Expected;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
-use crate::conditional::{IfMatch, versioned_ok, with_etag};
+use crate::conditional::{IfMatch, tagged, versioned_ok};
 use crate::dto::stats::TodoStatsOut;
 use crate::dto::todo_list::{TodoListQuery, TodoPage};
 use crate::dto::todos::{HistoryEntryOut, TodoCreate, TodoOut, TodoUpdate};
-use crate::dto::users::DeleteQuery;
+use crate::dto::users::{DeleteBody, DeleteQuery};
 use crate::error::{ApiError, ApiResult, ErrorKind, Problem};
-use crate::extract::{ValidJson, ValidQuery};
+use crate::extract::{OptionalJson, ValidJson, ValidQuery};
+use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
@@ -30,9 +31,9 @@ pub(crate) fn expectations(if_match: &IfMatch, body_version: Option<i32>) -> Vec
 }
 
 /// A todo answer with its `ETag`.
-fn todo_answer(status: StatusCode, view: TodoView) -> HttpResponse {
+fn todo_answer(builder: HttpResponseBuilder, view: TodoView) -> HttpResponse {
     let version = view.todo.version;
-    with_etag(HttpResponseBuilder::new(status), version).json(TodoOut::from(view))
+    tagged(builder, version, &TodoOut::from(view))
 }
 
 fn bad_cursor(detail: &str) -> ApiError {
@@ -89,18 +90,17 @@ fn list_request(query: TodoListQuery) -> ApiResult<ListRequest> {
     })
 }
 
-/// Creates a todo; unknown tag names become new tags.
+/// Create a todo
+///
+/// Creates a todo and answers it with its `ETag` and `Location`. Tags are
+/// given by name; names the caller has not used yet become new tags. A
+/// `category_id` must be one of the caller's categories (`422` otherwise).
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     request_body = TodoCreate,
     responses(
-        (status = 201, description = "The new todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
+        (status = 201, description = "The new todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>-<hash>\""), ("Location" = String, description = "`/api/v1/todos/{id}`"))),
         (status = 422, description = "Invalid fields, or a `category_id` that is not one of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/todos")]
@@ -110,22 +110,28 @@ pub async fn create_todo(
     ValidJson(body): ValidJson<TodoCreate>,
 ) -> ApiResult<HttpResponse> {
     let view = todos::create(&state.db, auth.id, body.into()).await?;
-    Ok(todo_answer(StatusCode::CREATED, view))
+    let mut created = HttpResponse::Created();
+    created.insert_header((LOCATION, format!("{API_PREFIX}/todos/{}", view.todo.id)));
+    Ok(todo_answer(created, view))
 }
 
-/// Lists the caller's todos: filters, search and sort combine; paged by
-/// `page`/`size`, or walked by `cursor` (keyset: no totals, constant cost
-/// at any depth). Soft-deleted todos only when asked for.
+/// List todos
+///
+/// The caller's todos, with filters (status, priority, category, tags, due
+/// dates, overdue), a full-text `search` over title and description, and a
+/// sort; filters combine with AND, repeated values of one filter with OR.
+///
+/// Paged by `page` and `size` (with `total` and `links`), or walked by
+/// `cursor` (keyset: `next_cursor`, no totals, constant cost at any depth).
+/// Soft-deleted todos appear only when asked for (`include_deleted`,
+/// `only_deleted`).
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     params(TodoListQuery),
     responses(
         (status = 200, description = "A page of todos", body = TodoPage),
         (status = 400, description = "An undecodable `cursor`, or one made for another sort", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid query parameters (e.g. an unknown `sort_by`, a bad date, `size` over 100)", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/todos")]
@@ -143,6 +149,8 @@ pub async fn list_todos(
     }))
 }
 
+/// Todo statistics
+///
 /// Statistics over the caller's live (not soft-deleted) todos: counts by
 /// status and by priority (every key present), overdue todos, and
 /// completions per day over the last 30 days in UTC (oldest first, ending
@@ -150,11 +158,8 @@ pub async fn list_todos(
 /// the database: two statements whatever the number of todos.
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The caller's statistics", body = TodoStatsOut),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/todos/stats")]
@@ -166,17 +171,19 @@ pub async fn todo_stats(
     Ok(web::Json(stats.into()))
 }
 
-/// One of the caller's todos (soft-deleted ones too, with `deleted_at`), with an `ETag`.
+/// Get a todo
+///
+/// One of the caller's todos (soft-deleted ones too, with `deleted_at`). The
+/// `ETag` changes whenever the answer does (its category's name and colour
+/// included); send it back in `If-None-Match` to get `304` while nothing
+/// changed.
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     params(("id" = Uuid, Path, description = "Todo id")),
     responses(
         (status = 200, description = "The todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/todos/{id}")]
@@ -191,12 +198,17 @@ pub async fn get_todo(
     Ok(versioned_ok(&req, version, &TodoOut::from(view)))
 }
 
+/// Update a todo
+///
 /// Changes a todo: absent fields are kept, `null` clears `description`,
-/// `due_date` or `category_id`, `tags` replaces the set. A status change
+/// `due_date` or `category_id`, and `tags` replaces the set. A status change
 /// sets or clears `completed_at` and appends a history entry.
+///
+/// Send the `version` you read (body, `409` when stale) or its `ETag`
+/// (`If-Match`, `412` when stale) so that no change is lost. A soft-deleted
+/// todo cannot be changed (`409`: restore it first).
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     request_body = TodoUpdate,
     params(
         ("id" = Uuid, Path, description = "Todo id"),
@@ -204,14 +216,10 @@ pub async fn get_todo(
     ),
     responses(
         (status = 200, description = "The changed todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
         (status = 409, description = "A stale `version`, or the todo is soft-deleted", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 413, description = "Body too large", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields, or a `category_id` that is not one of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[patch("/todos/{id}")]
@@ -225,14 +233,17 @@ pub async fn update_todo(
     let expected = expectations(&if_match, body.version);
     let changes = body.into_changes(expected);
     let view = todos::update(&state.db, auth.id, id.into_inner(), changes).await?;
-    Ok(todo_answer(StatusCode::OK, view))
+    Ok(todo_answer(HttpResponse::Ok(), view))
 }
 
-/// Deletes a todo: a soft delete (restorable; deleting it again is `409`),
-/// or with `?permanent=true` for good, soft-deleted or not.
+/// Delete a todo
+///
+/// A soft delete (restorable; deleting it again is `409`), or with
+/// `?permanent=true` for good, soft-deleted or not. Accepts `If-Match` or a
+/// body `version`, as an update does.
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
+    request_body(content = Option<DeleteBody>, description = "Optional: the `version` the delete is based on (`409` if stale); no body deletes whatever the version"),
     params(
         ("id" = Uuid, Path, description = "Todo id"),
         DeleteQuery,
@@ -240,12 +251,10 @@ pub async fn update_todo(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 409, description = "Already soft-deleted (soft delete only)", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "A stale body `version`, or already soft-deleted (soft delete only)", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[delete("/todos/{id}")]
@@ -255,8 +264,9 @@ pub async fn delete_todo(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     ValidQuery(query): ValidQuery<DeleteQuery>,
+    OptionalJson(body): OptionalJson<DeleteBody>,
 ) -> ApiResult<HttpResponse> {
-    let expected = expectations(&if_match, None);
+    let expected = expectations(&if_match, DeleteBody::version_of(body));
     if query.permanent == Some(true) {
         todos::purge(&state.db, auth.id, id.into_inner(), &expected).await?;
     } else {
@@ -265,20 +275,20 @@ pub async fn delete_todo(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Restores a soft-deleted todo; a live todo is answered as it is.
+/// Restore a todo
+///
+/// Restores a soft-deleted todo with a new version; a live todo is answered
+/// as it is.
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     params(
         ("id" = Uuid, Path, description = "Todo id"),
         ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on"),
     ),
     responses(
         (status = 200, description = "The restored todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/todos/{id}/restore")]
@@ -290,25 +300,25 @@ pub async fn restore_todo(
 ) -> ApiResult<HttpResponse> {
     let expected = expectations(&if_match, None);
     let view = todos::restore(&state.db, auth.id, id.into_inner(), &expected).await?;
-    Ok(todo_answer(StatusCode::OK, view))
+    Ok(todo_answer(HttpResponse::Ok(), view))
 }
 
-/// Marks a todo `completed` (sets `completed_at`, appends history). A
-/// completed todo is answered as it is: no new history entry, same version.
+/// Complete a todo
+///
+/// Marks a todo `completed`: sets `completed_at` and appends a history entry.
+/// A completed todo is answered as it is: no new history entry, same
+/// version.
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     params(
         ("id" = Uuid, Path, description = "Todo id"),
         ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on"),
     ),
     responses(
         (status = 200, description = "The completed todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
         (status = 409, description = "The todo is soft-deleted", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/todos/{id}/complete")]
@@ -320,26 +330,25 @@ pub async fn complete_todo(
 ) -> ApiResult<HttpResponse> {
     let expected = expectations(&if_match, None);
     let view = todos::complete(&state.db, auth.id, id.into_inner(), &expected).await?;
-    Ok(todo_answer(StatusCode::OK, view))
+    Ok(todo_answer(HttpResponse::Ok(), view))
 }
 
+/// Reopen a todo
+///
 /// Reopens a todo: `completed` or `archived` becomes `pending` (clears
-/// `completed_at`, appends history). An open todo (`pending`,
+/// `completed_at`, appends a history entry). An open todo (`pending`,
 /// `in_progress`) is answered as it is.
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     params(
         ("id" = Uuid, Path, description = "Todo id"),
         ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on"),
     ),
     responses(
         (status = 200, description = "The reopened todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
         (status = 409, description = "The todo is soft-deleted", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/todos/{id}/reopen")]
@@ -351,19 +360,19 @@ pub async fn reopen_todo(
 ) -> ApiResult<HttpResponse> {
     let expected = expectations(&if_match, None);
     let view = todos::reopen(&state.db, auth.id, id.into_inner(), &expected).await?;
-    Ok(todo_answer(StatusCode::OK, view))
+    Ok(todo_answer(HttpResponse::Ok(), view))
 }
 
-/// The status changes of a todo, oldest first (a bare array).
+/// Status history of a todo
+///
+/// Every status change of one of the caller's todos, oldest first, as a bare
+/// array: the status before and after, and when it changed (UTC).
 #[utoipa::path(
     tag = "todos",
-    security(("bearer_auth" = [])),
     params(("id" = Uuid, Path, description = "Todo id")),
     responses(
         (status = 200, description = "Its history, oldest first", body = Vec<HistoryEntryOut>),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/todos/{id}/history")]

@@ -8,13 +8,13 @@ use service::version::Expected;
 use uuid::Uuid;
 
 use crate::auth::{AdminUser, AuthUser, Client, PasswordAttempt};
-use crate::conditional::{IfMatch, versioned_ok};
+use crate::conditional::{IfMatch, tagged, versioned_ok};
 use crate::dto::users::{
-    AdminUserUpdate, DeleteAccountRequest, DeleteQuery, UserListQuery, UserOut, UserSortKey,
-    UserUpdateMe,
+    AdminUserUpdate, DeleteAccountRequest, DeleteBody, DeleteQuery, UserListQuery, UserOut,
+    UserSortKey, UserUpdateMe,
 };
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::extract::{ValidJson, ValidQuery};
+use crate::extract::{OptionalJson, ValidJson, ValidQuery};
 use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
@@ -27,15 +27,16 @@ fn expectations(if_match: &IfMatch, body_version: Option<i32>) -> Vec<Expected> 
         .collect()
 }
 
-/// The caller's profile and preferences, with an `ETag`.
+/// Get my profile
+///
+/// The caller's profile and preferences. The `ETag` changes whenever the
+/// answer does (preferences included); send it back in `If-None-Match` to
+/// get `304` while nothing changed.
 #[utoipa::path(
     tag = "users",
-    security(("bearer_auth" = [])),
     responses(
         (status = 200, description = "The caller", body = UserOut, headers(("ETag" = String, description = "W/\"<version>\""))),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 401, description = "Not authenticated, or the account is gone", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/users/me")]
@@ -49,25 +50,25 @@ pub async fn get_me(
     Ok(versioned_ok(&req, version, &UserOut::from(account)))
 }
 
-/// Changes the caller's profile; `preferences` merge key by key.
+/// Update my profile
+///
+/// Changes the caller's profile: absent fields are kept, `null` clears
+/// `full_name` or `bio`, and `preferences` merge key by key. A username
+/// another account has is `409` with `errors.username`. Accepts `If-Match`
+/// or a body `version`.
 #[utoipa::path(
     tag = "users",
-    security(("bearer_auth" = [])),
     request_body = UserUpdateMe,
     params(("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
     responses(
         (status = 200, description = "The updated caller", body = UserOut),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 409, description = "Username taken, or a stale `version`", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[patch("/users/me")]
 pub async fn update_me(
-    req: HttpRequest,
     state: web::Data<AppState>,
     auth: AuthUser,
     if_match: IfMatch,
@@ -82,22 +83,21 @@ pub async fn update_me(
     };
     let account = accounts::update_profile(&state.db, auth.id, changes).await?;
     let version = account.user.version;
-    Ok(versioned_ok(&req, version, &UserOut::from(account)))
+    Ok(tagged(HttpResponse::Ok(), version, &UserOut::from(account)))
 }
 
-/// Deletes the caller's account (soft delete): its sessions end, its data is
-/// kept for an admin to restore.
+/// Delete my account
+///
+/// Deletes the caller's account after checking the password (soft delete):
+/// every session ends at once, and the data is kept for an admin to
+/// restore. Every attempt counts against a per-account and per-IP limit.
 #[utoipa::path(
     tag = "users",
-    security(("bearer_auth" = [])),
     request_body = DeleteAccountRequest,
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Wrong `password`", body = Problem, content_type = PROBLEM),
         (status = 429, description = "Too many password attempts for this account or from this IP", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[delete("/users/me")]
@@ -124,17 +124,17 @@ pub async fn delete_me(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Lists users (admin), with filters, search, sort and pagination.
+/// List users
+///
+/// Admins only. Every account, with filters (status, admin role, creation
+/// time, deleted ones), a search, a sort, and pagination.
 #[utoipa::path(
     tag = "admin",
-    security(("bearer_auth" = [])),
     params(UserListQuery),
     responses(
         (status = 200, description = "A page of users", body = Page<UserOut>),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/users")]
@@ -167,18 +167,18 @@ pub async fn list_users(
     Ok(web::Json(Page::new(&req, page, paged, UserOut::from)))
 }
 
-/// One user (admin), deleted or not.
+/// Get a user
+///
+/// Admins only. One account, deleted or not, with its preferences and an
+/// `ETag`.
 #[utoipa::path(
     tag = "admin",
-    security(("bearer_auth" = [])),
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserOut),
         (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such user", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[get("/users/{id}")]
@@ -193,11 +193,13 @@ pub async fn get_user(
     Ok(versioned_ok(&req, version, &UserOut::from(account)))
 }
 
-/// Changes a user's status or admin role (admin). A status other than
-/// `active` ends the user's sessions. Admins cannot suspend or demote themselves.
+/// Update a user
+///
+/// Admins only. Changes a user's status or admin role. A status other than
+/// `active` ends the user's sessions at once. Admins cannot suspend or demote
+/// themselves (`409`). Accepts `If-Match` or a body `version`.
 #[utoipa::path(
     tag = "admin",
-    security(("bearer_auth" = [])),
     request_body = AdminUserUpdate,
     params(
         ("id" = Uuid, Path, description = "User id"),
@@ -205,19 +207,15 @@ pub async fn get_user(
     ),
     responses(
         (status = 200, description = "The updated user", body = UserOut),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = PROBLEM),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such user", body = Problem, content_type = PROBLEM),
         (status = 409, description = "Stale `version`, or a change to one's own account", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[patch("/users/{id}")]
 pub async fn update_user(
-    req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
     client: Client,
@@ -232,14 +230,17 @@ pub async fn update_user(
     };
     let account = users::update(&state.db, admin.0.id, id.into_inner(), changes, &client.0).await?;
     let version = account.user.version;
-    Ok(versioned_ok(&req, version, &UserOut::from(account)))
+    Ok(tagged(HttpResponse::Ok(), version, &UserOut::from(account)))
 }
 
-/// Deletes a user (admin): a soft delete, or with `?permanent=true` the user
-/// and everything they own.
+/// Delete a user
+///
+/// Admins only. A soft delete (sessions end at once; restorable), or with
+/// `?permanent=true` the user and everything they own. Accepts `If-Match` or
+/// a body `version`.
 #[utoipa::path(
     tag = "admin",
-    security(("bearer_auth" = [])),
+    request_body(content = Option<DeleteBody>, description = "Optional: the `version` the delete is based on (`409` if stale); no body deletes whatever the version"),
     params(
         ("id" = Uuid, Path, description = "User id"),
         DeleteQuery,
@@ -247,13 +248,11 @@ pub async fn update_user(
     ),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such user", body = Problem, content_type = PROBLEM),
-        (status = 409, description = "One's own account", body = Problem, content_type = PROBLEM),
+        (status = 409, description = "One's own account, or a stale body `version`", body = Problem, content_type = PROBLEM),
         (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
         (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[delete("/users/{id}")]
@@ -264,33 +263,33 @@ pub async fn delete_user(
     id: web::Path<Uuid>,
     if_match: IfMatch,
     ValidQuery(query): ValidQuery<DeleteQuery>,
+    OptionalJson(body): OptionalJson<DeleteBody>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
+    let expected = expectations(&if_match, DeleteBody::version_of(body));
     if query.permanent.unwrap_or(false) {
-        users::purge(&state.db, admin.0.id, id, &client.0).await?;
+        users::purge(&state.db, admin.0.id, id, &expected, &client.0).await?;
     } else {
-        let expected = expectations(&if_match, None);
         users::soft_delete(&state.db, admin.0.id, id, &expected, &client.0).await?;
     }
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Restores a soft-deleted user as `active` (admin).
+/// Restore a user
+///
+/// Admins only. Restores a soft-deleted user as `active`, with a new
+/// version.
 #[utoipa::path(
     tag = "admin",
-    security(("bearer_auth" = [])),
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The restored user", body = UserOut),
-        (status = 401, description = "Not authenticated", body = Problem, content_type = PROBLEM),
         (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
         (status = 404, description = "No such user", body = Problem, content_type = PROBLEM),
-        (status = 503, description = "Database unavailable", body = Problem, content_type = PROBLEM),
     )
 )]
 #[post("/users/{id}/restore")]
 pub async fn restore_user(
-    req: HttpRequest,
     state: web::Data<AppState>,
     admin: AdminUser,
     client: Client,
@@ -298,5 +297,5 @@ pub async fn restore_user(
 ) -> ApiResult<HttpResponse> {
     let account = users::restore(&state.db, admin.0.id, id.into_inner(), &client.0).await?;
     let version = account.user.version;
-    Ok(versioned_ok(&req, version, &UserOut::from(account)))
+    Ok(tagged(HttpResponse::Ok(), version, &UserOut::from(account)))
 }

@@ -177,25 +177,43 @@ async fn every_reference_in_the_openapi_document_resolves() {
     assert!(dangling.is_empty(), "references to nothing: {dangling:#?}");
 }
 
-/// Public operations say so (`security: []`); the rest name the bearer scheme.
+/// The bearer requirement is stated once, for the whole document; public
+/// operations say `security: []`, and the rest state nothing (they inherit
+/// it). Each side is checked against the server: an operation documented as
+/// authenticated answers `401` without a token, a public one does not.
 #[actix_web::test]
-async fn every_operation_states_its_security_and_only_the_public_ones_need_none() {
+async fn the_bearer_requirement_is_stated_once_and_only_the_public_operations_lift_it() {
     let app = TestApp::spawn().await;
     let doc = app.get("/api-docs/openapi.json").await.json();
+    assert_eq!(doc["security"], serde_json::json!([{ "bearer_auth": [] }]));
     let mut public = BTreeSet::new();
-    for (path, item) in doc["paths"].as_object().expect("paths") {
-        for (method, operation) in item.as_object().expect("path item") {
-            let security = operation["security"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{method} {path} states no security"));
-            if security.is_empty() {
-                public.insert(format!("{} {path}", method.to_uppercase()));
-            } else {
-                assert!(
-                    security.iter().all(|s| s.get("bearer_auth").is_some()),
-                    "{method} {path}: {security:?}"
-                );
+    for (path, method, operation) in operations(&doc) {
+        let op = format!("{} {path}", method.to_uppercase());
+        match &operation["security"] {
+            Value::Null => {}
+            Value::Array(list) if list.is_empty() => {
+                public.insert(op.clone());
             }
+            other => panic!("{op} restates its security: {other}"),
+        }
+        let path = path.replace("{id}", "0193a000-0000-7000-8000-000000000000");
+        let req = app.request(
+            Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+            &path,
+        );
+        let res = app.send(req, None).await;
+        assert_eq!(
+            res.status == 401,
+            !public.contains(&op),
+            "{op} answered {} without a token",
+            res.status
+        );
+        if res.status == 401 {
+            assert_eq!(
+                res.header("www-authenticate").as_deref(),
+                Some("Bearer"),
+                "{op}"
+            );
         }
     }
     let expected: BTreeSet<String> = [
@@ -213,4 +231,168 @@ async fn every_operation_states_its_security_and_only_the_public_ones_need_none(
     .map(str::to_owned)
     .collect();
     assert_eq!(public, expected);
+}
+
+/// Every operation of the document: path, method and the operation.
+fn operations(doc: &Value) -> Vec<(String, String, Value)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            out.push((path.clone(), method.clone(), operation.clone()));
+        }
+    }
+    out
+}
+
+/// Follows a local `$ref`, if `value` is one.
+fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value["$ref"].as_str() {
+        Some(target) => doc
+            .pointer(target.trim_start_matches('#'))
+            .unwrap_or_else(|| panic!("{target} resolves")),
+        None => value,
+    }
+}
+
+/// Every key named `key` under `value`, with its JSON path.
+fn keys_named(value: &Value, key: &str, path: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Object(fields) => {
+            for (name, item) in fields {
+                if name == key {
+                    out.push(format!("{path}/{name}"));
+                }
+                keys_named(item, key, &format!("{path}/{name}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                keys_named(item, key, &format!("{path}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A summary of one line and a description; an example of every request
+/// body and answer, in 3.1 `examples` (never the deprecated `example`); and
+/// each error answer's example is of its own status and code.
+#[actix_web::test]
+async fn every_operation_is_summarised_described_and_exemplified() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api-docs/openapi.json").await.json();
+    let mut deprecated = Vec::new();
+    keys_named(&doc, "example", "#", &mut deprecated);
+    // A property named `example` would be fine; none exists.
+    assert!(
+        deprecated.is_empty(),
+        "deprecated `example` at {deprecated:#?}"
+    );
+
+    for (path, method, operation) in operations(&doc) {
+        let op = format!("{} {path}", method.to_uppercase());
+        let summary = operation["summary"].as_str().unwrap_or_default();
+        assert!(
+            !summary.is_empty() && !summary.contains('\n') && summary.len() <= 60,
+            "{op}: summary {summary:?}"
+        );
+        let description = operation["description"].as_str().unwrap_or_default();
+        assert!(description.len() > summary.len(), "{op}: no description");
+        if let Some(body) = operation.get("requestBody") {
+            for (media, content) in body["content"].as_object().expect("content") {
+                assert!(
+                    content["examples"]
+                        .as_object()
+                        .is_some_and(|e| !e.is_empty()),
+                    "{op}: no request example for {media}"
+                );
+            }
+        }
+        for (status, response) in operation["responses"].as_object().expect("responses") {
+            let response = resolve(&doc, response);
+            let code: u16 = status.parse().expect("numeric status");
+            for name in ["X-Request-Id", "Server-Timing"] {
+                assert!(
+                    response["headers"].get(name).is_some(),
+                    "{op} {status}: {name} is not documented"
+                );
+            }
+            let Some(contents) = response["content"].as_object() else {
+                continue;
+            };
+            for (media, content) in contents {
+                let examples = content["examples"]
+                    .as_object()
+                    .unwrap_or_else(|| panic!("{op} {status} {media}: no examples"));
+                assert!(!examples.is_empty(), "{op} {status}: no examples");
+                if code >= 400 {
+                    assert_eq!(media, "application/problem+json", "{op} {status}");
+                    for (name, example) in examples {
+                        let value = &resolve(&doc, example)["value"];
+                        assert_eq!(value["status"], code, "{op} {status} example {name}");
+                        assert!(
+                            value["code"].is_string() && value["detail"].is_string(),
+                            "{op} {status} example {name}: {value}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One definition of the `503` answer and of the headers every answer
+/// carries, referenced everywhere; no schema is named after a Rust type.
+#[actix_web::test]
+async fn shared_answers_and_headers_are_defined_once_and_schemas_have_api_names() {
+    let app = TestApp::spawn().await;
+    let doc = app.get("/api-docs/openapi.json").await.json();
+    let shared = &doc["components"]["responses"]["Unavailable"];
+    assert!(shared["headers"].get("Retry-After").is_some(), "{shared}");
+    let mut services_503 = 0;
+    for (path, method, operation) in operations(&doc) {
+        let op = format!("{} {path}", method.to_uppercase());
+        if let Some(answer) = operation["responses"].get("503") {
+            services_503 += 1;
+            if path != "/health/ready" {
+                assert_eq!(
+                    answer["$ref"], "#/components/responses/Unavailable",
+                    "{op} defines its own 503"
+                );
+            }
+        } else {
+            assert!(
+                !path.starts_with("/api/"),
+                "{op} touches the database but documents no 503"
+            );
+        }
+        for (status, answer) in operation["responses"].as_object().expect("responses") {
+            if let Some(headers) = answer["headers"].as_object() {
+                for (name, header) in headers {
+                    assert!(
+                        header.get("$ref").is_some(),
+                        "{op} {status}: header {name} is defined in place"
+                    );
+                }
+            }
+        }
+    }
+    assert!(services_503 > 40, "{services_503} operations answer 503");
+    for name in doc["components"]["schemas"]
+        .as_object()
+        .expect("schemas")
+        .keys()
+    {
+        assert!(
+            name.chars().all(|c| c.is_ascii_alphanumeric()) && !name.contains("Map"),
+            "schema {name} is not an API name"
+        );
+    }
+    let codes = &doc["components"]["schemas"]["ErrorCode"]["enum"];
+    assert!(
+        codes
+            .as_array()
+            .is_some_and(|c| c.contains(&"validation_error".into())),
+        "the problem's code is an enum: {codes}"
+    );
 }

@@ -1,0 +1,533 @@
+//! The OpenAPI 3.1 document, collected from the very route table the server runs.
+//!
+//! [`document`] walks [`crate::routes::configure`] through `utoipa-actix-web`,
+//! so a route cannot be served without being documented, nor documented
+//! without being served. The route attributes say what is particular to each
+//! operation (its summary and description, bodies, parameters, and the
+//! errors only it answers); [`finish`] then adds, in one place each, what
+//! every operation of a kind shares:
+//!
+//! - **Security.** The bearer requirement is stated once, for the whole
+//!   document; a public operation says `security(())` on its route, which
+//!   the document spells `security: []`.
+//! - **Shared answers**, defined once under `components/responses` and
+//!   referenced: `503` on every operation that touches the database, `401`
+//!   on every authenticated one, `400`/`413`/`415` on every one with a body.
+//! - **Headers**, defined once under `components/headers`: `X-Request-Id`
+//!   and `Server-Timing` on every answer, `ETag`, `Location` and
+//!   `Retry-After` where the route or the shared answer names them.
+//! - **Examples** (3.1 `examples`, never the deprecated `example`): every
+//!   request body and answer carries one, from [`examples`], and every error
+//!   answer one built by the very constructors the server answers with
+//!   ([`problems`]).
+
+mod examples;
+mod problems;
+
+use actix_web::{App, web};
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, Header, ObjectBuilder, OpenApi as Document, Ref, RefOr, SchemaFormat, Type,
+};
+use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
+
+use crate::error::ErrorKind;
+
+/// The name of the bearer-token security scheme in the document.
+pub const BEARER: &str = "bearer_auth";
+
+/// The content type of every error answer.
+const PROBLEM_JSON: &str = "application/problem+json";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Todo API",
+        description = "Multi-user Todo service. Errors are RFC 9457 problem details \
+                       (`application/problem+json`) with a `code`, optional field `errors` and the \
+                       `request_id`. Every response carries `X-Request-Id` and a `Server-Timing` \
+                       header whose `db` entry counts the SQL statements the request ran.",
+        license(name = "MIT", identifier = "MIT")
+    ),
+    // Relative: the API is served from wherever this document is.
+    servers((url = "/", description = "This server")),
+    // Every operation needs a bearer token unless its route says `security(())`.
+    security(("bearer_auth" = [])),
+    modifiers(&BearerAuth),
+    // Schemas that only query parameters refer to: utoipa does not collect
+    // those from the route table, and a reference to nothing breaks client
+    // generators (`docs::every_reference_in_the_openapi_document_resolves`).
+    components(schemas(
+        crate::error::Problem,
+        crate::dto::todo_list::TodoSortKey,
+        crate::dto::users::UserSortKey,
+        crate::dto::enums::SortOrder,
+    )),
+    tags(
+        (name = "auth", description = "Registration, login, tokens and sessions"),
+        (name = "users", description = "The caller's profile and preferences"),
+        (name = "admin", description = "User management and the audit log (admins only)"),
+        (name = "todos", description = "The caller's todos: filters, search, sorting, page and cursor pagination, status history, statistics, and all-or-nothing bulk operations (at most 1000 items or ids; a failure changes nothing and keys `errors` by item path, e.g. `items[3].title` or `ids[2]`, or by id for todos that are missing (404) or soft-deleted (409))"),
+        (name = "categories", description = "The caller's categories, with live todo counts"),
+        (name = "tags", description = "The caller's tags, with live todo counts; rename and merge"),
+        (name = "system", description = "Health, readiness, metrics and documentation"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut Document) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "The `access_token` of a login or refresh, as `Authorization: Bearer <token>`.",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as the server publishes it, built once at start-up.
+#[derive(Clone)]
+pub struct Published {
+    document: Document,
+    json: web::Bytes,
+}
+
+impl std::fmt::Debug for Published {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Published")
+            .field("json_bytes", &self.json.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Published {
+    /// Builds [`document`] and renders it.
+    #[must_use]
+    pub fn new() -> Self {
+        let document = document();
+        let json = web::Bytes::from(serde_json::to_vec(&json(&document)).unwrap_or_default());
+        Self { document, json }
+    }
+
+    /// The routes and operations, for the server's own use.
+    #[must_use]
+    pub fn document(&self) -> &Document {
+        &self.document
+    }
+
+    /// The JSON that clients read.
+    #[must_use]
+    pub fn json(&self) -> web::Bytes {
+        self.json.clone()
+    }
+}
+
+impl Default for Published {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The document as clients read it: [`document`] with the schemas under
+/// their API names ([`SCHEMA_NAMES`]).
+#[must_use]
+pub fn json(document: &Document) -> serde_json::Value {
+    let mut value = serde_json::to_value(document).unwrap_or_default();
+    rename_schemas(&mut value);
+    value
+}
+
+/// The complete document: every route of [`crate::routes::configure`],
+/// with the schemas under their Rust names.
+#[must_use]
+pub fn document() -> Document {
+    let (_, mut doc) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(crate::routes::configure)
+        .split_for_parts();
+    finish(&mut doc);
+    doc
+}
+
+/// The shared answers every operation of a kind gets.
+#[derive(Debug, Clone, Copy)]
+enum Shared {
+    MalformedJson,
+    Unauthorized,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Unavailable,
+}
+
+impl Shared {
+    const ALL: [Self; 5] = [
+        Self::MalformedJson,
+        Self::Unauthorized,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::Unavailable,
+    ];
+
+    /// Its name under `components/responses`.
+    fn name(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "MalformedJson",
+            Self::Unauthorized => "Unauthorized",
+            Self::PayloadTooLarge => "PayloadTooLarge",
+            Self::UnsupportedMediaType => "UnsupportedMediaType",
+            Self::Unavailable => "Unavailable",
+        }
+    }
+
+    fn kind(self) -> ErrorKind {
+        match self {
+            Self::MalformedJson => ErrorKind::BadRequest,
+            Self::Unauthorized => ErrorKind::Unauthorized,
+            Self::PayloadTooLarge => ErrorKind::PayloadTooLarge,
+            Self::UnsupportedMediaType => ErrorKind::UnsupportedMediaType,
+            Self::Unavailable => ErrorKind::Unavailable,
+        }
+    }
+
+    fn description(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "The body is not well-formed JSON",
+            Self::Unauthorized => {
+                "No `Authorization: Bearer` header, or a token that is invalid or expired, or an \
+                 account that is no longer active"
+            }
+            Self::PayloadTooLarge => "The body is larger than 1 MiB",
+            Self::UnsupportedMediaType => {
+                "A body whose `Content-Type` is not `application/json` (or `application/*+json`)"
+            }
+            Self::Unavailable => {
+                "The database is unreachable; the server recovers by itself, retry after \
+                 `Retry-After` seconds"
+            }
+        }
+    }
+
+    /// Whether `operation` (at `path`) can answer this.
+    fn applies(self, path: &str, operation: &Operation) -> bool {
+        let has_body = operation.request_body.is_some();
+        match self {
+            Self::MalformedJson | Self::PayloadTooLarge | Self::UnsupportedMediaType => has_body,
+            Self::Unauthorized => operation.security.is_none(),
+            Self::Unavailable => path.starts_with("/api/") || path == "/health/ready",
+        }
+    }
+
+    fn response(self) -> Response {
+        let mut response = ResponseBuilder::new()
+            .description(self.description())
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build();
+        problems::add_examples(&mut response, self.kind().status().as_u16(), None);
+        response
+    }
+}
+
+/// A reference to a header under `components/headers`.
+fn header_ref(name: &str) -> RefOr<Header> {
+    RefOr::Ref(Ref::new(format!("#/components/headers/{name}")))
+}
+
+/// The headers defined once, under `components/headers`.
+fn headers() -> Vec<(&'static str, Header)> {
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    let header = |schema: ObjectBuilder, description: &str, example: serde_json::Value| {
+        let mut header = HeaderBuilder::new()
+            .schema(Some(schema))
+            .description(Some(description))
+            .build();
+        header.examples.insert(
+            "typical".to_owned(),
+            RefOr::T(
+                utoipa::openapi::example::ExampleBuilder::new()
+                    .value(Some(example))
+                    .build(),
+            ),
+        );
+        header
+    };
+    vec![
+        (
+            "X-Request-Id",
+            header(
+                string(),
+                "The request's id: the client's own `X-Request-Id` if it sent one, else a new \
+                 UUIDv7. Error bodies repeat it as `request_id`; quote it when reporting a problem.",
+                "0193a5c4-5b1e-7d2a-9c3f-2b8e4f6a1d07".into(),
+            ),
+        ),
+        (
+            "Server-Timing",
+            header(
+                string(),
+                "The `db` entry gives the SQL statements the request ran and the time spent in \
+                 them, in milliseconds.",
+                "db;dur=1.8;desc=\"3 queries\"".into(),
+            ),
+        ),
+        (
+            "ETag",
+            header(
+                string(),
+                "The entity tag of the representation: `W/\"<version>-<hash>\"`. It changes \
+                 whenever any field of the answer does; `If-None-Match` with it answers `304` \
+                 while nothing changed, and `If-Match` with it compares the version only.",
+                "W/\"3-9f86d081884c7d65\"".into(),
+            ),
+        ),
+        (
+            "Location",
+            header(
+                string().format(Some(SchemaFormat::Custom("uri-reference".to_owned()))),
+                "The path of the resource just created.",
+                "/api/v1/todos/0193a5c4-5b1e-7d2a-9c3f-2b8e4f6a1d07".into(),
+            ),
+        ),
+        (
+            "WWW-Authenticate",
+            header(
+                string(),
+                "The scheme the API expects: `Bearer`.",
+                "Bearer".into(),
+            ),
+        ),
+        (
+            "Retry-After",
+            header(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0)),
+                "Seconds to wait before trying again.",
+                2.into(),
+            ),
+        ),
+    ]
+}
+
+/// The names clients see for schemas whose Rust names say how the server
+/// builds them (`TodoOut`, a generic `Page_CategoryOut`, the `BTreeMap`
+/// behind field errors) rather than what they are.
+const SCHEMA_NAMES: &[(&str, &str)] = &[
+    ("TodoOut", "Todo"),
+    ("CategoryOut", "Category"),
+    ("TagOut", "Tag"),
+    ("UserOut", "User"),
+    ("PreferencesOut", "Preferences"),
+    ("SessionOut", "Session"),
+    ("HistoryEntryOut", "StatusChange"),
+    ("AuditLogOut", "AuditLogEntry"),
+    ("TodoStatsOut", "TodoStats"),
+    ("Page_CategoryOut", "CategoryPage"),
+    ("Page_TagOut", "TagPage"),
+    ("Page_UserOut", "UserPage"),
+    ("Page_AuditLogOut", "AuditLogPage"),
+    ("BTreeMap", "FieldErrors"),
+];
+
+/// Renames schemas by [`SCHEMA_NAMES`], references included. (On the JSON:
+/// utoipa's types do not read every document they write back.)
+fn rename_schemas(value: &mut serde_json::Value) {
+    fn rewrite(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (key, item) in fields.iter_mut() {
+                    if key == "$ref"
+                        && let serde_json::Value::String(target) = item
+                        && let Some(name) = target.strip_prefix("#/components/schemas/")
+                        && let Some((_, new)) = SCHEMA_NAMES.iter().find(|(old, _)| *old == name)
+                    {
+                        *target = format!("#/components/schemas/{new}");
+                    } else {
+                        rewrite(item);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(rewrite),
+            _ => {}
+        }
+    }
+    if let Some(schemas) = value
+        .pointer_mut("/components/schemas")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        // utoipa inlines a generic page's item schema; a client generator
+        // would make an anonymous type of it. The page refers to it instead.
+        let names: Vec<String> = schemas.keys().cloned().collect();
+        for name in &names {
+            if let Some(item) = name.strip_prefix("Page_")
+                && schemas.contains_key(item)
+                && let Some(items) = schemas
+                    .get_mut(name)
+                    .and_then(|page| page.pointer_mut("/properties/items/items"))
+            {
+                *items = serde_json::json!({ "$ref": format!("#/components/schemas/{item}") });
+            }
+        }
+        for (old, new) in SCHEMA_NAMES {
+            if let Some(schema) = schemas.remove(*old) {
+                schemas.insert((*new).to_owned(), schema);
+            }
+        }
+    }
+    rewrite(value);
+}
+
+/// Adds what every operation of a kind shares (see the module docs).
+fn finish(doc: &mut Document) {
+    let components = doc.components.get_or_insert_with(Default::default);
+    let defined_headers = headers();
+    let header_names: Vec<&str> = defined_headers.iter().map(|(name, _)| *name).collect();
+    for (name, header) in defined_headers {
+        components.headers.insert(name.to_owned(), RefOr::T(header));
+    }
+    for shared in Shared::ALL {
+        components
+            .responses
+            .insert(shared.name().to_owned(), RefOr::T(shared.response()));
+    }
+    let schemas = components.schemas.clone();
+
+    for (path, item) in &mut doc.paths.paths {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            state_security(operation);
+            for shared in Shared::ALL {
+                let status = shared.kind().status().as_u16().to_string();
+                if shared.applies(path, operation)
+                    && !operation.responses.responses.contains_key(&status)
+                {
+                    operation.responses.responses.insert(
+                        status,
+                        RefOr::Ref(Ref::new(format!(
+                            "#/components/responses/{}",
+                            shared.name()
+                        ))),
+                    );
+                }
+            }
+            let id = operation.operation_id.clone().unwrap_or_default();
+            if let Some(RefOr::T(body)) = &mut operation.request_body {
+                for content in body.content.values_mut() {
+                    if let RefOr::T(content) = content {
+                        examples::add_request(content, &id);
+                    }
+                }
+            }
+            for (status, response) in &mut operation.responses.responses {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                let code: u16 = status.parse().unwrap_or(0);
+                add_headers(response, code);
+                // A header the route names that is defined once is referenced.
+                for (name, header) in &mut response.headers {
+                    if header_names.contains(&name.as_str()) {
+                        *header = header_ref(name);
+                    }
+                }
+                if code >= 400 {
+                    problems::add_examples(response, code, Some(&id));
+                } else {
+                    for content in response.content.values_mut() {
+                        if let RefOr::T(content) = content {
+                            examples::add_response(content, &id, &schemas);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for shared in Shared::ALL {
+        if let Some(RefOr::T(response)) = components.responses.get_mut(shared.name()) {
+            add_headers(response, shared.kind().status().as_u16());
+        }
+    }
+}
+
+/// The headers an answer of `status` carries: the request id and timing
+/// on every one, `WWW-Authenticate` on a `401`, `Retry-After` on a `429`
+/// or `503`.
+fn add_headers(response: &mut Response, status: u16) {
+    let mut names = vec!["X-Request-Id", "Server-Timing"];
+    match status {
+        401 => names.push("WWW-Authenticate"),
+        429 | 503 => names.push("Retry-After"),
+        _ => {}
+    }
+    for name in names {
+        response.headers.insert(name.to_owned(), header_ref(name));
+    }
+}
+
+/// `security: []` on a public operation (its route says `security(())`,
+/// which utoipa writes as one empty requirement); nothing on the others,
+/// which inherit the document's bearer requirement.
+fn state_security(operation: &mut Operation) {
+    if let Some(requirements) = &operation.security {
+        let empty = serde_json::to_value(requirements)
+            .ok()
+            .and_then(|v| v.as_array().cloned())
+            .is_some_and(|list| {
+                list.iter()
+                    .all(|r| r.as_object().is_some_and(|o| o.is_empty()))
+            });
+        if empty {
+            operation.security = Some(Vec::new());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schemas_are_published_under_their_api_names_and_referenced_so() {
+        let value = json(&document());
+        let schemas = value["components"]["schemas"].as_object().expect("schemas");
+        for (old, new) in SCHEMA_NAMES {
+            assert!(!schemas.contains_key(*old), "{old} is still published");
+            assert!(schemas.contains_key(*new), "{new} is not published");
+        }
+        let text = value.to_string();
+        for (old, _) in SCHEMA_NAMES {
+            assert!(
+                !text.contains(&format!("\"#/components/schemas/{old}\"")),
+                "a reference to {old} is left"
+            );
+        }
+    }
+}
