@@ -147,6 +147,7 @@ pub fn app(
         ))
         .default_service(web::to(fallback::not_found_or_not_allowed))
         .wrap(from_fn(crate::auth::forget_totals_after_writes))
+        .wrap(from_fn(fallback::refuse_unknown_query))
         .wrap(from_fn(fallback::head_as_get))
         .wrap(cors)
         .wrap(from_fn(crate::cors::refusals_as_problems))

@@ -8,27 +8,36 @@
 //! methods of each path are therefore read from the OpenAPI document, which
 //! is collected from the same route table ([`crate::routes::configure`]).
 //!
+//! The same table knows the query parameters each operation takes, so an
+//! API request naming another one is `422` naming it ([`refuse_unknown_query`]),
+//! on every route alike, with or without query parameters of its own; a
+//! repeatable parameter's bracket form (`status[]`) is its own name.
+//!
 //! A literal path wins over a `{parameter}` one: `/todos/stats` offers only
 //! `GET`, though `PATCH /todos/stats` reaches the handler of
 //! `/todos/{id}`, whose id then does not parse. That path error comes here
 //! too ([`answer`]), and so answers `405` like any other method the path
 //! does not offer.
 
-use actix_web::body::MessageBody;
+use actix_web::ResponseError;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{HttpRequest, HttpResponse, web};
-use utoipa::openapi::OpenApi;
+use utoipa::openapi::path::ParameterIn;
+use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::ApiError;
 
-/// One documented path: its segments (`None` for a `{parameter}`) and the
-/// methods it answers, in the order `Allow` lists them.
+/// One documented path: its segments (`None` for a `{parameter}`), the
+/// methods it answers, in the order `Allow` lists them, and the query
+/// parameters of each.
 #[derive(Debug, Clone)]
 struct Route {
     segments: Vec<Option<String>>,
     methods: Vec<Method>,
+    queries: Vec<(Method, Vec<String>)>,
 }
 
 /// The methods every documented path answers.
@@ -56,7 +65,32 @@ impl RouteMethods {
                     (Method::OPTIONS, item.options.is_some()),
                     (Method::TRACE, item.trace.is_some()),
                 ];
+                let queries = [
+                    (Method::GET, &item.get),
+                    (Method::POST, &item.post),
+                    (Method::PUT, &item.put),
+                    (Method::PATCH, &item.patch),
+                    (Method::DELETE, &item.delete),
+                ]
+                .into_iter()
+                .filter_map(|(method, operation)| {
+                    let operation = operation.as_ref()?;
+                    let names = operation
+                        .parameters
+                        .iter()
+                        .flatten()
+                        .filter_map(|parameter| match parameter {
+                            RefOr::T(p) if p.parameter_in == ParameterIn::Query => {
+                                Some(p.name.clone())
+                            }
+                            _ => None,
+                        })
+                        .collect();
+                    Some((method, names))
+                })
+                .collect();
                 Route {
+                    queries,
                     segments: path
                         .split('/')
                         .map(|segment| {
@@ -74,13 +108,11 @@ impl RouteMethods {
         Self { routes }
     }
 
-    /// The methods `path` answers, or `None` when no route matches it. Of
-    /// the routes that match, those with the fewest `{parameters}` count:
-    /// `/tags/merge` is no `/tags/{id}`.
-    #[must_use]
-    pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
+    /// The routes `path` matches. Of those, the ones with the fewest
+    /// `{parameters}` count: `/tags/merge` is no `/tags/{id}`.
+    fn matching(&self, path: &str) -> Vec<&Route> {
         let segments: Vec<&str> = path.split('/').collect();
-        let mut allowed: Option<Vec<Method>> = None;
+        let mut found: Vec<&Route> = Vec::new();
         let mut fewest_parameters = usize::MAX;
         for route in &self.routes {
             let matches =
@@ -96,21 +128,95 @@ impl RouteMethods {
             if matches && parameters <= fewest_parameters {
                 if parameters < fewest_parameters {
                     fewest_parameters = parameters;
-                    allowed = None;
+                    found.clear();
                 }
-                let methods = allowed.get_or_insert_with(Vec::new);
-                for method in &route.methods {
-                    if !methods.contains(method) {
-                        methods.push(method.clone());
-                    }
-                }
+                found.push(route);
             }
         }
-        if let Some(methods) = &mut allowed {
-            methods.sort_by_key(allow_order);
-        }
-        allowed
+        found
     }
+
+    /// The methods `path` answers, or `None` when no route matches it.
+    #[must_use]
+    pub fn allowed(&self, path: &str) -> Option<Vec<Method>> {
+        let routes = self.matching(path);
+        if routes.is_empty() {
+            return None;
+        }
+        let mut methods: Vec<Method> = Vec::new();
+        for method in routes.iter().flat_map(|route| &route.methods) {
+            if !methods.contains(method) {
+                methods.push(method.clone());
+            }
+        }
+        methods.sort_by_key(allow_order);
+        Some(methods)
+    }
+
+    /// The query parameters the operation `method` `path` takes, or `None`
+    /// when no documented operation is there (a `HEAD` is its `GET`).
+    #[must_use]
+    pub fn query_parameters(&self, method: &Method, path: &str) -> Option<&[String]> {
+        let method = if method == Method::HEAD {
+            &Method::GET
+        } else {
+            method
+        };
+        self.matching(path).into_iter().find_map(|route| {
+            route
+                .queries
+                .iter()
+                .find(|(m, _)| m == method)
+                .map(|(_, names)| names.as_slice())
+        })
+    }
+
+    /// The first query parameter of `query` that the operation does not
+    /// take, without its brackets (`status[]` is `status`).
+    #[must_use]
+    pub fn unknown_query_parameter(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &str,
+    ) -> Option<String> {
+        if query.is_empty() {
+            return None;
+        }
+        let known = self.query_parameters(method, path)?;
+        form_urlencoded::parse(query.as_bytes())
+            .map(|(key, _)| key.strip_suffix("[]").unwrap_or(&key).to_owned())
+            .find(|key| !known.iter().any(|name| name == key))
+    }
+}
+
+/// Middleware: an API request with a query parameter its operation does not
+/// take is `422` naming it, before any extractor runs. The system routes
+/// (`/health`, `/metrics`, the documentation) are left alone: probes and
+/// browsers add parameters of their own.
+///
+/// # Errors
+/// Whatever the inner service returns.
+pub async fn refuse_unknown_query(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
+    let unknown = if req.path().starts_with(crate::routes::API_PREFIX) {
+        req.app_data::<web::Data<RouteMethods>>()
+            .and_then(|routes| {
+                routes.unknown_query_parameter(req.method(), req.path(), req.query_string())
+            })
+    } else {
+        None
+    };
+    if let Some(name) = unknown {
+        let error = ApiError::invalid_field(&name, "unknown parameter");
+        let response = error.error_response().map_into_right_body();
+        return Ok(req.into_response(response));
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_left_body)
 }
 
 fn allow_order(method: &Method) -> usize {
@@ -207,6 +313,35 @@ mod tests {
             routes.allowed("/health"),
             Some(vec![Method::GET, Method::HEAD])
         );
+    }
+
+    #[test]
+    fn a_query_parameter_the_operation_does_not_take_is_named() {
+        let routes = table();
+        let todo = "/api/v1/todos/0193a1b2-0000-7000-8000-000000000000";
+        let unknown = |method: Method, path: &str, query: &str| {
+            routes.unknown_query_parameter(&method, path, query)
+        };
+        assert_eq!(unknown(Method::GET, todo, "x=1"), Some("x".to_owned()));
+        assert_eq!(
+            unknown(Method::HEAD, "/api/v1/todos/stats", "a=1"),
+            Some("a".to_owned())
+        );
+        assert_eq!(unknown(Method::DELETE, todo, "permanent=true"), None);
+        assert_eq!(
+            unknown(Method::PATCH, todo, "permanent=true"),
+            Some("permanent".to_owned())
+        );
+        assert_eq!(
+            unknown(Method::GET, "/api/v1/todos", "status[]=a&tag=b&page=2"),
+            None
+        );
+        assert_eq!(
+            unknown(Method::GET, "/api/v1/todos", "size=1&colour=red"),
+            Some("colour".to_owned())
+        );
+        assert_eq!(unknown(Method::GET, "/api/v1/todos", ""), None);
+        assert_eq!(unknown(Method::GET, "/api/v1/nowhere", "x=1"), None);
     }
 
     #[test]

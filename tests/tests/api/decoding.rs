@@ -547,7 +547,7 @@ async fn the_document_lets_null_only_where_the_server_takes_it() {
 }
 
 #[actix_web::test]
-async fn unknown_query_parameters_are_422_naming_them_on_every_route_with_a_query() {
+async fn unknown_query_parameters_are_422_naming_them_on_every_api_route() {
     let app = TestApp::spawn().await;
     let admin = app.signup_admin("root").await;
     let todo = app.todo_titled(&admin, "kept").await;
@@ -560,12 +560,37 @@ async fn unknown_query_parameters_are_422_naming_them_on_every_route_with_a_quer
         "/api/v1/admin/audit-logs?statuses=pending",
     ] {
         let res = app.get_as(&admin, path).await;
-        assert_field(&res, "statuses", &["unknown field"]);
+        assert_field(&res, "statuses", &["unknown parameter"]);
     }
+    // Routes that take no query parameter at all refuse one too, and a
+    // write refused so changes nothing.
+    for path in [
+        "/api/v1/todos/stats?range=30".to_owned(),
+        format!("{todo_path}?expand=tags"),
+        format!("{todo_path}/history?page=2"),
+        "/api/v1/users/me?fields=email".to_owned(),
+    ] {
+        let res = app.get_as(&admin, &path).await;
+        let name = path
+            .split_once('?')
+            .and_then(|(_, query)| query.split_once('='))
+            .map(|(name, _)| name)
+            .expect("a parameter");
+        assert_field(&res, name, &["unknown parameter"]);
+    }
+    let res = app
+        .patch_as(
+            &admin,
+            &format!("{todo_path}?notify=true"),
+            &json!({"title": "changed"}),
+        )
+        .await;
+    assert_field(&res, "notify", &["unknown parameter"]);
+    assert_eq!(app.get_as(&admin, &todo_path).await.json()["title"], "kept");
     let res = app
         .delete_as(&admin, &format!("{todo_path}?force=true"))
         .await;
-    assert_field(&res, "force", &["unknown field"]);
+    assert_field(&res, "force", &["unknown parameter"]);
     assert_eq!(todo_count(&app, &admin).await, 1, "nothing was deleted");
     assert!(app.get_as(&admin, &todo_path).await.json()["deleted_at"].is_null());
     // A single-valued parameter given twice.

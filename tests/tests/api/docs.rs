@@ -132,6 +132,21 @@ async fn the_docs_page_is_served_from_the_binary() {
         .assert_status(200);
 }
 
+/// Swagger UI's default online validator would receive the document's URL
+/// from every reader's browser (outside localhost); `.ci/contract` checks the
+/// page's requests in a browser, this checks the setting.
+#[actix_web::test]
+async fn the_docs_page_sends_the_document_to_no_online_validator() {
+    let app = TestApp::spawn().await;
+    let init = app.get("/docs/swagger-initializer.js").await;
+    init.assert_status(200);
+    assert!(
+        init.text().contains(r#""validatorUrl": "none""#),
+        "{}",
+        init.text()
+    );
+}
+
 /// Every `$ref` under `value`, with its JSON path.
 fn references(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
     match value {
