@@ -50,6 +50,14 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// The kind of token a client sends back: the one value `Bearer`, so that
+/// typed clients see a constant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub enum TokenType {
+    /// `Authorization: Bearer <access_token>`.
+    Bearer,
+}
+
 /// An access token and the refresh token that renews it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TokenPair {
@@ -58,8 +66,7 @@ pub struct TokenPair {
     /// Opaque, single-use token for `POST /auth/refresh`.
     pub refresh_token: String,
     /// Always `Bearer`.
-    #[schema(examples("Bearer"))]
-    pub token_type: &'static str,
+    pub token_type: TokenType,
     /// Seconds until the access token expires.
     #[schema(examples(900))]
     pub expires_in: u64,

@@ -27,7 +27,9 @@ use crate::dto::todo_list::{TodoPage, TodoPageLinks};
 use crate::dto::todos::{HistoryEntryOut, TodoCategory, TodoOut, TodoTag};
 use crate::dto::users::{PreferencesOut, UserOut};
 use crate::pagination::{Page, PageLinks};
-use crate::routes::system::{DatabaseStatus, Health, MigrationCounts, PoolCounts, Readiness};
+use crate::routes::system::{
+    DatabaseStatus, Health, MigrationCounts, PoolCounts, Readiness, ServingStatus,
+};
 
 const USER_ID: &str = "0193a5c4-1a2b-7c3d-9e4f-5a6b7c8d9e0f";
 const TODO_ID: &str = "0193a5c4-7e21-7c3d-8a4b-5f6e7d8c9b0a";
@@ -153,13 +155,15 @@ fn by_schema(name: &str, schemas: &BTreeMap<String, RefOr<Schema>>) -> Option<Va
         "TokenPair" => to_value(TokenPair {
             access_token: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIwMTkzYTVjNCJ9.c2lnbmF0dXJl".to_owned(),
             refresh_token: "rt_9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d".to_owned(),
-            token_type: "Bearer",
+            token_type: crate::dto::auth::TokenType::Bearer,
             expires_in: 900,
         }),
         "AuditLogOut" => to_value(audit_entry()),
-        "Health" => to_value(Health { status: "ok" }),
+        "Health" => to_value(Health {
+            status: ServingStatus::Ok,
+        }),
         "Readiness" => to_value(Readiness {
-            status: "ok",
+            status: ServingStatus::Ok,
             database: DatabaseStatus {
                 connected: true,
                 latency_ms: Some(0.4),

@@ -10,6 +10,7 @@ use crate::auth::{AuthAttempt, AuthUser, Client, PasswordAttempt};
 use crate::conditional::tagged;
 use crate::dto::auth::{
     ChangePasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, SessionOut, TokenPair,
+    TokenType,
 };
 use crate::dto::users::UserOut;
 use crate::error::{ApiError, ApiResult, Problem};
@@ -26,7 +27,7 @@ fn token_pair(
     Ok(TokenPair {
         access_token: state.jwt.issue(user.id, issued.session.id, user.is_admin)?,
         refresh_token: issued.refresh_token,
-        token_type: "Bearer",
+        token_type: TokenType::Bearer,
         expires_in: state.jwt.ttl().as_secs(),
     })
 }

@@ -9,20 +9,28 @@ use crate::db::pool_status;
 use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
 
+/// Whether an instance serves: `ok`, or `unavailable` (readiness only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServingStatus {
+    /// It serves.
+    Ok,
+    /// It cannot serve requests that need the database.
+    Unavailable,
+}
+
 /// Liveness answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     /// Always `ok` while the process serves.
-    #[schema(examples("ok"))]
-    pub status: &'static str,
+    pub status: ServingStatus,
 }
 
 /// Readiness answer: whether this instance can serve requests that need the database.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Readiness {
     /// `ok`, or `unavailable` (database unreachable or migrations pending).
-    #[schema(examples("ok"))]
-    pub status: &'static str,
+    pub status: ServingStatus,
     /// The database as seen from this instance.
     pub database: DatabaseStatus,
     /// Schema state; absent when the database cannot be read.
@@ -73,7 +81,9 @@ pub struct MigrationCounts {
 )]
 #[get("/health")]
 pub async fn health() -> web::Json<Health> {
-    web::Json(Health { status: "ok" })
+    web::Json(Health {
+        status: ServingStatus::Ok,
+    })
 }
 
 /// Readiness
@@ -117,7 +127,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     let connected = ping.is_ok() && migrations.is_some();
     let is_ready = connected && migrations.as_ref().is_some_and(|m| m.pending == 0);
     let readiness = Readiness {
-        status: if is_ready { "ok" } else { "unavailable" },
+        status: if is_ready {
+            ServingStatus::Ok
+        } else {
+            ServingStatus::Unavailable
+        },
         database: DatabaseStatus {
             connected,
             latency_ms: ping.ok().map(|d| (d.as_secs_f64() * 1e5).round() / 100.0),
@@ -196,7 +210,7 @@ pub async fn docs_redirect() -> HttpResponse {
 #[utoipa::path(
     security(()),
     tag = "system",
-    responses((status = 200, description = "The OpenAPI document", body = Object))
+    responses((status = 200, description = "The OpenAPI document", body = serde_json::Value))
 )]
 #[get("/api-docs/openapi.json")]
 pub async fn openapi_json(doc: web::Data<crate::openapi::Published>) -> HttpResponse {
