@@ -12,7 +12,9 @@
 //!   the document spells `security: []`.
 //! - **Shared answers**, defined once under `components/responses` and
 //!   referenced: `503` on every operation that touches the database, `401`
-//!   on every authenticated one, `400`/`413`/`415` on every one with a body.
+//!   on every authenticated one, `422` on every API operation that does not
+//!   document its own (an unknown query parameter is one on every route),
+//!   `400`/`413`/`415` on every one with a body.
 //! - **Headers**, defined once under `components/headers`: `X-Request-Id`
 //!   and `Server-Timing` on every answer, `ETag`, `Location` and
 //!   `Retry-After` where the route or the shared answer names them.
@@ -171,15 +173,17 @@ enum Shared {
     Unauthorized,
     PayloadTooLarge,
     UnsupportedMediaType,
+    ValidationFailed,
     Unavailable,
 }
 
 impl Shared {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::MalformedJson,
         Self::Unauthorized,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
+        Self::ValidationFailed,
         Self::Unavailable,
     ];
 
@@ -190,6 +194,7 @@ impl Shared {
             Self::Unauthorized => "Unauthorized",
             Self::PayloadTooLarge => "PayloadTooLarge",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
+            Self::ValidationFailed => "ValidationFailed",
             Self::Unavailable => "Unavailable",
         }
     }
@@ -200,6 +205,7 @@ impl Shared {
             Self::Unauthorized => ErrorKind::Unauthorized,
             Self::PayloadTooLarge => ErrorKind::PayloadTooLarge,
             Self::UnsupportedMediaType => ErrorKind::UnsupportedMediaType,
+            Self::ValidationFailed => ErrorKind::Validation,
             Self::Unavailable => ErrorKind::Unavailable,
         }
     }
@@ -215,6 +221,10 @@ impl Shared {
             Self::UnsupportedMediaType => {
                 "A body whose `Content-Type` is not `application/json` (or `application/*+json`)"
             }
+            Self::ValidationFailed => {
+                "A query parameter the operation does not take, or a body that is not a JSON \
+                 object or does not fit its schema; `errors` names each field"
+            }
             Self::Unavailable => {
                 "The database is unreachable; the server recovers by itself, retry after \
                  `Retry-After` seconds"
@@ -228,6 +238,8 @@ impl Shared {
         match self {
             Self::MalformedJson | Self::PayloadTooLarge | Self::UnsupportedMediaType => has_body,
             Self::Unauthorized => operation.security.is_none(),
+            // Unknown query parameters are refused on every API route.
+            Self::ValidationFailed => path.starts_with("/api/"),
             Self::Unavailable => path.starts_with("/api/") || path == "/health/ready",
         }
     }

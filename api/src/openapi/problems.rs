@@ -270,6 +270,8 @@ fn invalid_field(operation: &str) -> FieldErrors {
             "must be one of: created_at, updated_at, due_date, priority, title",
         ),
         "update_user" => ("status", "must be one of: active, inactive, suspended"),
+        // The shared answer of operations without a 422 of their own.
+        "" => ("expand", "unknown parameter"),
         _ => ("size", "must be between 1 and 100"),
     };
     one(field, message)

@@ -381,6 +381,11 @@ async fn shared_answers_and_headers_are_defined_once_and_schemas_have_api_names(
                 "{op} touches the database but documents no 503"
             );
         }
+        // An unknown query parameter is 422 on every API route.
+        assert!(
+            !path.starts_with("/api/") || operation["responses"].get("422").is_some(),
+            "{op} documents no 422"
+        );
         for (status, answer) in operation["responses"].as_object().expect("responses") {
             if let Some(headers) = answer["headers"].as_object() {
                 for (name, header) in headers {
