@@ -22,11 +22,9 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::{Method, header};
-use actix_web::middleware::Next;
-use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -179,32 +177,7 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
         session_id: claims.sid,
         is_admin: claims.adm,
     };
-    // Seen by `forget_totals_after_writes` once the request is done.
-    req.extensions_mut().insert(user);
     Ok(user)
-}
-
-/// Middleware: once a write request (any method but `GET`, `HEAD` and
-/// `OPTIONS`) of an authenticated user is done, forgets the list totals
-/// remembered for that user, so the next list they read counts afresh.
-///
-/// # Errors
-/// Whatever the wrapped service answers.
-pub async fn forget_totals_after_writes(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let writes = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let state = writes
-        .then(|| req.app_data::<web::Data<AppState>>().cloned())
-        .flatten();
-    let answer = next.call(req).await?;
-    if let Some(state) = state
-        && let Some(user) = answer.request().extensions().get::<AuthUser>()
-    {
-        state.list_totals.forget(user.id);
-    }
-    Ok(answer)
 }
 
 /// An authenticated admin, as the database says now: the caller is re-read

@@ -1,21 +1,61 @@
 //! Typed configuration, read once from the environment (and a `.env` file, if present).
 //!
-//! Every key has a safe default, so `cargo run` works with nothing set. The
-//! README's configuration table lists the same keys; keep the two in step.
+//! Every key has a safe default, so `cargo run` works with nothing set, and
+//! every numeric key a range checked here, so a nonsensical value stops the
+//! server at start with a sentence naming it. [`VARIABLES`] is the complete
+//! list of keys; a test holds the README's configuration table and
+//! `.env.example` to it.
 
 use std::env;
+use std::fmt;
+use std::net::IpAddr;
+use std::ops::{Deref, RangeInclusive};
 use std::str::FromStr;
 use std::time::Duration;
 
 use actix_web::http::header::HeaderName;
 use rand::Rng as _;
+use secrecy::SecretString;
 
 use crate::logging::LogFormat;
+
+/// Every environment variable the server reads: the loader reads only these
+/// (and `RUST_LOG`, which the logger reads), and the README's configuration
+/// table and `.env.example` list exactly these.
+pub const VARIABLES: &[&str] = &[
+    "DATABASE_URL",
+    "HOST",
+    "PORT",
+    "DB_MAX_CONNECTIONS",
+    "DB_MIN_CONNECTIONS",
+    "DB_CONNECT_TIMEOUT_SECS",
+    "DB_ACQUIRE_TIMEOUT_SECS",
+    "DB_IDLE_TIMEOUT_SECS",
+    "DB_MAX_LIFETIME_SECS",
+    "JWT_SECRET",
+    "ACCESS_TOKEN_TTL_SECS",
+    "REFRESH_TOKEN_TTL_SECS",
+    "BCRYPT_COST",
+    "SLOW_QUERY_MS",
+    "CORS_ALLOWED_ORIGINS",
+    "CORS_ALLOWED_HEADERS",
+    "AUTO_MIGRATE",
+    "AUTH_RATE_LIMIT_PER_MINUTE",
+    "PASSWORD_HASH_CONCURRENCY",
+    "LIST_TOTALS_TTL_SECS",
+    "TRUST_PROXY_HEADERS",
+    "TRUSTED_PROXY_HOPS",
+    env_logger::DEFAULT_FILTER_ENV,
+    "LOG_FORMAT",
+];
+
+/// The shortest `JWT_SECRET` accepted, in bytes.
+pub const MIN_JWT_SECRET_BYTES: usize = 32;
 
 /// Why the configuration could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// A variable is set but its value cannot be parsed.
+    /// A variable is set but its value cannot be parsed or is out of range.
     #[error("{name}={value:?} is not valid: {reason}")]
     Invalid {
         /// The variable.
@@ -25,21 +65,35 @@ pub enum ConfigError {
         /// What was expected.
         reason: String,
     },
+    /// No `JWT_SECRET`, and the server would listen beyond this machine.
+    #[error(
+        "JWT_SECRET is not set and HOST={host} is not a loopback address: outside development \
+         the access-token key must be set, so tokens outlive a restart and every server accepts \
+         them. Set JWT_SECRET to at least {MIN_JWT_SECRET_BYTES} random bytes, e.g. \
+         JWT_SECRET=\"$(openssl rand -base64 48)\""
+    )]
+    MissingJwtSecret {
+        /// The configured `HOST`.
+        host: String,
+    },
 }
 
 /// Everything the server needs to start.
-#[derive(Clone)]
+///
+/// `Debug` prints every field; the JWT secret prints as `[REDACTED]` and the
+/// database URL without its password.
+#[derive(Debug, Clone)]
 pub struct Config {
     /// Where the data lives; the scheme (`sqlite:`, `postgres:`, `mysql:`) picks the engine.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// Interface to bind.
     pub host: String,
-    /// Port to bind.
+    /// Port to bind (0: any free port).
     pub port: u16,
     /// Pool sizing and timeouts.
     pub db: PoolConfig,
     /// HS256 key for access tokens (at least 32 bytes).
-    pub jwt_secret: String,
+    pub jwt_secret: SecretString,
     /// Whether `jwt_secret` was generated at start because none was configured.
     pub jwt_secret_generated: bool,
     /// Lifetime of an access token.
@@ -88,42 +142,140 @@ pub struct PoolConfig {
     pub max_lifetime: Duration,
 }
 
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the secret.
-        f.debug_struct("Config")
-            .field("database_url", &redact_url(&self.database_url))
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("db", &self.db)
-            .field("jwt_secret", &"<redacted>")
-            .field("access_token_ttl", &self.access_token_ttl)
-            .field("refresh_token_ttl", &self.refresh_token_ttl)
-            .field("bcrypt_cost", &self.bcrypt_cost)
-            .field("slow_query", &self.slow_query)
-            .field("cors_allowed_origins", &self.cors_allowed_origins)
-            .field("cors_allowed_headers", &self.cors_allowed_headers)
-            .field("log_format", &self.log_format)
-            .field("auto_migrate", &self.auto_migrate)
-            .field(
-                "auth_rate_limit_per_minute",
-                &self.auth_rate_limit_per_minute,
-            )
-            .field("trust_proxy_headers", &self.trust_proxy_headers)
-            .field("trusted_proxy_hops", &self.trusted_proxy_hops)
-            .field("password_hash_concurrency", &self.password_hash_concurrency)
-            .finish()
+/// A database URL: used as a `&str`, printed by `Debug` without its password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL as configured, password included: for connecting, not for logs.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The URL with any password replaced, for logs and messages.
+    #[must_use]
+    pub fn redacted(&self) -> String {
+        redact_url(&self.0)
+    }
+}
+
+impl Deref for DatabaseUrl {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> Self {
+        Self(url)
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(url: &str) -> Self {
+        Self(url.to_owned())
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.redacted(), f)
     }
 }
 
 /// The default database: a SQLite file in the working directory, created if missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://todo.db?mode=rwc";
 
+/// The default `HOST`: loopback, which is development.
+pub const DEFAULT_HOST: &str = "127.0.0.1";
+
+/// The allowed range of each numeric variable, with its unit for messages.
+struct Range {
+    name: &'static str,
+    allowed: RangeInclusive<u64>,
+    unit: &'static str,
+}
+
+const PORT: Range = range("PORT", 0, 65_535, "");
+const DB_MAX_CONNECTIONS: Range = range("DB_MAX_CONNECTIONS", 1, 1_000, " connections");
+const DB_CONNECT_TIMEOUT_SECS: Range = range("DB_CONNECT_TIMEOUT_SECS", 1, 300, " seconds");
+const DB_ACQUIRE_TIMEOUT_SECS: Range = range("DB_ACQUIRE_TIMEOUT_SECS", 1, 300, " seconds");
+const DB_IDLE_TIMEOUT_SECS: Range = range("DB_IDLE_TIMEOUT_SECS", 1, 86_400, " seconds");
+const DB_MAX_LIFETIME_SECS: Range = range("DB_MAX_LIFETIME_SECS", 1, 604_800, " seconds");
+const ACCESS_TOKEN_TTL_SECS: Range = range("ACCESS_TOKEN_TTL_SECS", 1, 86_400, " seconds");
+const REFRESH_TOKEN_TTL_SECS: Range = range("REFRESH_TOKEN_TTL_SECS", 1, 366 * 86_400, " seconds");
+const BCRYPT_COST: Range = range("BCRYPT_COST", 4, 31, "");
+const SLOW_QUERY_MS: Range = range("SLOW_QUERY_MS", 1, 600_000, " milliseconds");
+const AUTH_RATE_LIMIT_PER_MINUTE: Range = range(
+    "AUTH_RATE_LIMIT_PER_MINUTE",
+    0,
+    100_000,
+    " attempts (0: no limit)",
+);
+const PASSWORD_HASH_CONCURRENCY: Range = range("PASSWORD_HASH_CONCURRENCY", 1, 1_024, "");
+const LIST_TOTALS_TTL_SECS: Range = range("LIST_TOTALS_TTL_SECS", 0, 3_600, " seconds");
+const TRUSTED_PROXY_HOPS: Range = range("TRUSTED_PROXY_HOPS", 1, 32, "");
+
+const fn range(name: &'static str, min: u64, max: u64, unit: &'static str) -> Range {
+    Range {
+        name,
+        allowed: min..=max,
+        unit,
+    }
+}
+
+impl Range {
+    fn reason(&self) -> String {
+        format!(
+            "expected a whole number from {} to {}{}",
+            self.allowed.start(),
+            self.allowed.end(),
+            self.unit
+        )
+    }
+
+    /// The variable's value (or `default`), refused outside the range.
+    fn read(
+        &self,
+        get: &impl Fn(&'static str) -> Option<String>,
+        default: u64,
+    ) -> Result<u64, ConfigError> {
+        let Some(given) = get(self.name) else {
+            return Ok(default);
+        };
+        match given.trim().parse::<u64>() {
+            Ok(value) if self.allowed.contains(&value) => Ok(value),
+            _ => Err(invalid(self.name, given, &self.reason())),
+        }
+    }
+
+    fn read_as<T: TryFrom<u64>>(
+        &self,
+        get: &impl Fn(&'static str) -> Option<String>,
+        default: u64,
+    ) -> Result<T, ConfigError> {
+        let value = self.read(get, default)?;
+        T::try_from(value).map_err(|_| invalid(self.name, value, &self.reason()))
+    }
+
+    fn read_secs(
+        &self,
+        get: &impl Fn(&'static str) -> Option<String>,
+        default: u64,
+    ) -> Result<Duration, ConfigError> {
+        self.read(get, default).map(Duration::from_secs)
+    }
+}
+
 impl Config {
     /// Reads the configuration from the process environment (after loading `.env`).
     ///
     /// # Errors
-    /// [`ConfigError::Invalid`] naming the first variable whose value does not parse.
+    /// The first [`ConfigError`]: a value that does not parse or is out of
+    /// range, or a missing `JWT_SECRET` outside development.
     pub fn from_env() -> Result<Self, ConfigError> {
         // A missing .env is the normal case in production.
         let _ = dotenvy::dotenv();
@@ -133,50 +285,62 @@ impl Config {
     /// Reads the configuration through `lookup` (the environment, or a map in tests).
     ///
     /// # Errors
-    /// [`ConfigError::Invalid`] naming the first variable whose value does not parse.
+    /// As [`Config::from_env`].
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &'static str| lookup(name).filter(|v| !v.trim().is_empty());
+        let get = |name: &'static str| {
+            debug_assert!(
+                VARIABLES.contains(&name),
+                "{name} is missing from VARIABLES"
+            );
+            lookup(name).filter(|v| !v.trim().is_empty())
+        };
+        let host = get("HOST").unwrap_or_else(|| DEFAULT_HOST.to_owned());
         let (jwt_secret, jwt_secret_generated) = match get("JWT_SECRET") {
-            Some(secret) if secret.len() < 32 => {
+            Some(secret) if secret.len() < MIN_JWT_SECRET_BYTES => {
                 return Err(ConfigError::Invalid {
                     name: "JWT_SECRET",
-                    value: "<redacted>".into(),
-                    reason: "must be at least 32 bytes long".into(),
+                    value: "[REDACTED]".into(),
+                    reason: format!(
+                        "must be at least {MIN_JWT_SECRET_BYTES} bytes long, e.g. \
+                         JWT_SECRET=\"$(openssl rand -base64 48)\""
+                    ),
                 });
             }
-            Some(secret) => (secret, false),
-            None => (random_secret(), true),
+            Some(secret) => (SecretString::from(secret), false),
+            None if is_loopback(&host) => (random_secret(), true),
+            None => return Err(ConfigError::MissingJwtSecret { host }),
         };
-        let bcrypt_cost: u32 = parse(&get, "BCRYPT_COST", 12)?;
-        if !(4..=31).contains(&bcrypt_cost) {
-            return Err(invalid(
-                "BCRYPT_COST",
-                bcrypt_cost,
-                "must be between 4 and 31",
-            ));
-        }
-        let max_connections: u32 = parse(&get, "DB_MAX_CONNECTIONS", 10)?;
-        if max_connections == 0 {
-            return Err(invalid("DB_MAX_CONNECTIONS", 0, "must be at least 1"));
-        }
+        let max_connections = DB_MAX_CONNECTIONS.read_as(&get, 10)?;
+        let min_connections = range(
+            "DB_MIN_CONNECTIONS",
+            0,
+            u64::from(max_connections),
+            " connections (at most DB_MAX_CONNECTIONS)",
+        )
+        .read_as(&get, 1.min(u64::from(max_connections)))?;
+        let default_concurrency = std::thread::available_parallelism()
+            .map_or(1, |n| n.get().saturating_sub(1))
+            .clamp(1, 1_024);
         Ok(Self {
-            database_url: get("DATABASE_URL").unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned()),
-            host: get("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
-            port: parse(&get, "PORT", 8080)?,
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
+                .into(),
+            port: PORT.read_as(&get, 8080)?,
+            host,
             db: PoolConfig {
                 max_connections,
-                min_connections: parse(&get, "DB_MIN_CONNECTIONS", 1)?,
-                connect_timeout: secs(&get, "DB_CONNECT_TIMEOUT_SECS", 5)?,
-                acquire_timeout: secs(&get, "DB_ACQUIRE_TIMEOUT_SECS", 5)?,
-                idle_timeout: secs(&get, "DB_IDLE_TIMEOUT_SECS", 600)?,
-                max_lifetime: secs(&get, "DB_MAX_LIFETIME_SECS", 1800)?,
+                min_connections,
+                connect_timeout: DB_CONNECT_TIMEOUT_SECS.read_secs(&get, 5)?,
+                acquire_timeout: DB_ACQUIRE_TIMEOUT_SECS.read_secs(&get, 5)?,
+                idle_timeout: DB_IDLE_TIMEOUT_SECS.read_secs(&get, 600)?,
+                max_lifetime: DB_MAX_LIFETIME_SECS.read_secs(&get, 1800)?,
             },
             jwt_secret,
             jwt_secret_generated,
-            access_token_ttl: secs(&get, "ACCESS_TOKEN_TTL_SECS", 15 * 60)?,
-            refresh_token_ttl: secs(&get, "REFRESH_TOKEN_TTL_SECS", 30 * 24 * 3600)?,
-            bcrypt_cost,
-            slow_query: Duration::from_millis(parse(&get, "SLOW_QUERY_MS", 200)?),
+            access_token_ttl: ACCESS_TOKEN_TTL_SECS.read_secs(&get, 15 * 60)?,
+            refresh_token_ttl: REFRESH_TOKEN_TTL_SECS.read_secs(&get, 30 * 24 * 3600)?,
+            bcrypt_cost: BCRYPT_COST.read_as(&get, 12)?,
+            slow_query: Duration::from_millis(SLOW_QUERY_MS.read(&get, 200)?),
             cors_allowed_origins: list(&get, "CORS_ALLOWED_ORIGINS"),
             cors_allowed_headers: list(&get, "CORS_ALLOWED_HEADERS")
                 .iter()
@@ -187,21 +351,12 @@ impl Config {
                 .collect::<Result<_, _>>()?,
             log_format: parse(&get, "LOG_FORMAT", LogFormat::Text)?,
             auto_migrate: parse_bool(&get, "AUTO_MIGRATE", true)?,
-            auth_rate_limit_per_minute: parse(&get, "AUTH_RATE_LIMIT_PER_MINUTE", 20)?,
+            auth_rate_limit_per_minute: AUTH_RATE_LIMIT_PER_MINUTE.read_as(&get, 20)?,
             trust_proxy_headers: parse_bool(&get, "TRUST_PROXY_HEADERS", false)?,
-            trusted_proxy_hops: match parse(&get, "TRUSTED_PROXY_HOPS", 1)? {
-                0 => return Err(invalid("TRUSTED_PROXY_HOPS", 0, "must be at least 1")),
-                hops => hops,
-            },
-            password_hash_concurrency: parse(
-                &get,
-                "PASSWORD_HASH_CONCURRENCY",
-                std::thread::available_parallelism()
-                    .map_or(1, |n| n.get().saturating_sub(1))
-                    .max(1),
-            )?
-            .max(1),
-            list_totals_ttl: secs(&get, "LIST_TOTALS_TTL_SECS", 2)?,
+            trusted_proxy_hops: TRUSTED_PROXY_HOPS.read_as(&get, 1)?,
+            password_hash_concurrency: PASSWORD_HASH_CONCURRENCY
+                .read_as(&get, default_concurrency as u64)?,
+            list_totals_ttl: LIST_TOTALS_TTL_SECS.read_secs(&get, 2)?,
         })
     }
 
@@ -210,6 +365,18 @@ impl Config {
     pub fn bind_address(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
+}
+
+/// Whether `host` names this machine only: development.
+#[must_use]
+pub fn is_loopback(host: &str) -> bool {
+    let host = host.trim();
+    let bare = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 fn invalid(name: &'static str, value: impl ToString, reason: &str) -> ConfigError {
@@ -251,14 +418,6 @@ fn list(get: &impl Fn(&'static str) -> Option<String>, name: &'static str) -> Ve
         .unwrap_or_default()
 }
 
-fn secs(
-    get: &impl Fn(&'static str) -> Option<String>,
-    name: &'static str,
-    default: u64,
-) -> Result<Duration, ConfigError> {
-    parse(get, name, default).map(Duration::from_secs)
-}
-
 fn parse_bool(
     get: &impl Fn(&'static str) -> Option<String>,
     name: &'static str,
@@ -272,9 +431,13 @@ fn parse_bool(
     }
 }
 
-fn random_secret() -> String {
+fn random_secret() -> SecretString {
     let bytes: [u8; 32] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<String>()
+        .into()
 }
 
 /// The URL with any password replaced, for logs.
@@ -294,7 +457,10 @@ pub fn redact_url(url: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+    use std::collections::{BTreeSet, HashMap};
+    use std::sync::Mutex;
+
+    use secrecy::ExposeSecret as _;
 
     use super::*;
 
@@ -309,11 +475,11 @@ mod tests {
     #[test]
     fn defaults_need_no_variables() {
         let cfg = config(&[]).expect("defaults are valid");
-        assert_eq!(cfg.database_url, DEFAULT_DATABASE_URL);
+        assert_eq!(cfg.database_url.as_str(), DEFAULT_DATABASE_URL);
         assert_eq!(cfg.bind_address(), "127.0.0.1:8080");
         assert!(cfg.auto_migrate);
         assert!(cfg.jwt_secret_generated);
-        assert!(cfg.jwt_secret.len() >= 32);
+        assert!(cfg.jwt_secret.expose_secret().len() >= MIN_JWT_SECRET_BYTES);
         assert_eq!(cfg.auth_rate_limit_per_minute, 20);
         assert_eq!(cfg.access_token_ttl, Duration::from_secs(900));
     }
@@ -380,6 +546,244 @@ mod tests {
         assert_eq!(
             redact_url("sqlite://todo.db?mode=rwc"),
             "sqlite://todo.db?mode=rwc"
+        );
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef-secret";
+
+    fn refusal(vars: &[(&str, &str)]) -> String {
+        config(vars)
+            .map(|_| ())
+            .expect_err("the configuration is refused")
+            .to_string()
+    }
+
+    #[test]
+    fn a_zero_token_lifetime_is_refused_naming_variable_value_and_range() {
+        let message = refusal(&[("ACCESS_TOKEN_TTL_SECS", "0")]);
+        assert_eq!(
+            message,
+            "ACCESS_TOKEN_TTL_SECS=\"0\" is not valid: expected a whole number from 1 to 86400 seconds"
+        );
+    }
+
+    #[test]
+    fn every_numeric_variable_is_checked_at_both_ends_of_its_range() {
+        // (variable, lowest allowed, highest allowed)
+        let ranges: &[(&str, u64, u64)] = &[
+            ("PORT", 0, 65_535),
+            ("DB_MAX_CONNECTIONS", 1, 1_000),
+            ("DB_CONNECT_TIMEOUT_SECS", 1, 300),
+            ("DB_ACQUIRE_TIMEOUT_SECS", 1, 300),
+            ("DB_IDLE_TIMEOUT_SECS", 1, 86_400),
+            ("DB_MAX_LIFETIME_SECS", 1, 604_800),
+            ("ACCESS_TOKEN_TTL_SECS", 1, 86_400),
+            ("REFRESH_TOKEN_TTL_SECS", 1, 366 * 86_400),
+            ("BCRYPT_COST", 4, 31),
+            ("SLOW_QUERY_MS", 1, 600_000),
+            ("AUTH_RATE_LIMIT_PER_MINUTE", 0, 100_000),
+            ("PASSWORD_HASH_CONCURRENCY", 1, 1_024),
+            ("LIST_TOTALS_TTL_SECS", 0, 3_600),
+            ("TRUSTED_PROXY_HOPS", 1, 32),
+        ];
+        for &(name, low, high) in ranges {
+            for ok in [low, high] {
+                config(&[(name, &ok.to_string())])
+                    .unwrap_or_else(|e| panic!("{name}={ok} is allowed: {e}"));
+            }
+            let mut outside = vec![(high + 1).to_string(), "-1".to_owned(), "ten".to_owned()];
+            if low > 0 {
+                outside.push((low - 1).to_string());
+            }
+            for bad in outside {
+                let message = refusal(&[(name, &bad)]);
+                let expected = format!(
+                    "{name}={bad:?} is not valid: expected a whole number from {low} to {high}"
+                );
+                assert!(message.starts_with(&expected), "{message}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_pool_minimum_may_not_exceed_its_maximum() {
+        let message = refusal(&[("DB_MAX_CONNECTIONS", "4"), ("DB_MIN_CONNECTIONS", "5")]);
+        assert!(
+            message.starts_with(
+                "DB_MIN_CONNECTIONS=\"5\" is not valid: expected a whole number from 0 to 4"
+            ),
+            "{message}"
+        );
+        let cfg = config(&[("DB_MAX_CONNECTIONS", "4"), ("DB_MIN_CONNECTIONS", "4")])
+            .expect("equal is fine");
+        assert_eq!((cfg.db.min_connections, cfg.db.max_connections), (4, 4));
+        assert_eq!(
+            config(&[("DB_MIN_CONNECTIONS", "0")])
+                .expect("zero idle")
+                .db
+                .min_connections,
+            0
+        );
+    }
+
+    #[test]
+    fn without_a_jwt_secret_only_loopback_hosts_start_with_a_random_one() {
+        for host in [
+            "127.0.0.1",
+            "127.0.0.2",
+            "::1",
+            "[::1]",
+            "localhost",
+            "LOCALHOST",
+        ] {
+            let cfg = config(&[("HOST", host)]).unwrap_or_else(|e| panic!("{host}: {e}"));
+            assert!(cfg.jwt_secret_generated, "{host}");
+        }
+        let one = config(&[]).expect("valid");
+        let two = config(&[]).expect("valid");
+        assert_ne!(
+            one.jwt_secret.expose_secret(),
+            two.jwt_secret.expose_secret(),
+            "a generated secret is random"
+        );
+        for host in ["0.0.0.0", "::", "10.0.0.5", "todo.example"] {
+            let message = refusal(&[("HOST", host)]);
+            assert!(
+                message.starts_with(&format!(
+                    "JWT_SECRET is not set and HOST={host} is not a loopback address"
+                )),
+                "{message}"
+            );
+            assert!(message.contains("openssl rand -base64 48"), "{message}");
+        }
+        let cfg = config(&[("HOST", "0.0.0.0"), ("JWT_SECRET", SECRET)]).expect("set");
+        assert!(!cfg.jwt_secret_generated);
+        assert_eq!(cfg.jwt_secret.expose_secret(), SECRET);
+    }
+
+    #[test]
+    fn debug_output_hides_the_secret_and_the_database_password() {
+        let cfg = config(&[
+            ("JWT_SECRET", SECRET),
+            ("DATABASE_URL", "postgres://app:hunter2@db:5432/todo"),
+            ("LIST_TOTALS_TTL_SECS", "7"),
+        ])
+        .expect("valid");
+        let printed = format!("{cfg:?}");
+        assert!(!printed.contains(SECRET), "{printed}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("[REDACTED]"), "{printed}");
+        assert!(
+            printed.contains("postgres://app:***@db:5432/todo"),
+            "{printed}"
+        );
+        // Every field is printed, the last ones included.
+        assert!(printed.contains("list_totals_ttl: 7s"), "{printed}");
+        assert!(printed.contains("jwt_secret_generated: false"), "{printed}");
+        assert_eq!(
+            cfg.database_url.as_str(),
+            "postgres://app:hunter2@db:5432/todo",
+            "the pool still gets the real URL"
+        );
+    }
+
+    /// The names the loader asks for, with nothing set.
+    fn names_read_by_the_loader() -> BTreeSet<String> {
+        let asked = Mutex::new(BTreeSet::new());
+        Config::from_lookup(|name| {
+            asked.lock().expect("not poisoned").insert(name.to_owned());
+            None
+        })
+        .expect("defaults are valid");
+        asked.into_inner().expect("not poisoned")
+    }
+
+    fn listed() -> BTreeSet<String> {
+        VARIABLES.iter().map(|&name| name.to_owned()).collect()
+    }
+
+    #[test]
+    fn the_loader_reads_exactly_the_listed_variables_besides_the_log_filter() {
+        let mut expected = listed();
+        assert!(expected.remove(env_logger::DEFAULT_FILTER_ENV));
+        assert_eq!(names_read_by_the_loader(), expected);
+        assert_eq!(
+            VARIABLES.len(),
+            listed().len(),
+            "no variable is listed twice"
+        );
+    }
+
+    /// The first back-quoted word of each row of the README's configuration table.
+    fn readme_table(readme: &str) -> BTreeSet<String> {
+        let section = readme
+            .split("\n## Configuration\n")
+            .nth(1)
+            .expect("the README has a Configuration section");
+        let section = section.split("\n## ").next().unwrap_or(section);
+        section
+            .lines()
+            .filter_map(|line| line.strip_prefix("| `"))
+            .filter_map(|row| row.split_once('`'))
+            .map(|(name, _)| name.to_owned())
+            .collect()
+    }
+
+    /// The `NAME=` lines of `.env.example`, commented out or not.
+    fn env_example(text: &str) -> BTreeSet<String> {
+        text.lines()
+            .map(|line| line.trim_start_matches('#').trim_start())
+            .filter_map(|line| line.split_once('='))
+            .map(|(name, _)| name)
+            .filter(|name| {
+                !name.is_empty()
+                    && name
+                        .chars()
+                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+            })
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn differences(what: &str, found: &BTreeSet<String>) -> Vec<String> {
+        let listed = listed();
+        let mut problems: Vec<String> = listed
+            .difference(found)
+            .map(|name| format!("{name} is read by the server but missing from {what}"))
+            .collect();
+        problems.extend(
+            found
+                .difference(&listed)
+                .map(|name| format!("{name} is in {what} but the server does not read it")),
+        );
+        problems
+    }
+
+    #[test]
+    fn the_readme_table_and_env_example_list_exactly_the_variables_read() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+        let example = std::fs::read_to_string(root.join(".env.example")).expect(".env.example");
+        let mut problems = differences("the README's configuration table", &readme_table(&readme));
+        problems.extend(differences(".env.example", &env_example(&example)));
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn the_table_and_example_readers_find_what_they_should() {
+        let readme = "# x\n## Configuration\n\n| variable | default |\n| --- | --- |\n\
+                      | `HOST` | `127.0.0.1` |\n| `PORT` | `8080` |\n\n## Next\n| `NOT_THIS` | x |\n";
+        assert_eq!(
+            readme_table(readme),
+            ["HOST", "PORT"].map(str::to_owned).into()
+        );
+        let example = "# Interface, e.g. HOST=0.0.0.0 in a container\nHOST=127.0.0.1\n\
+                       # PASSWORD_HASH_CONCURRENCY=3\nlower=1\n";
+        assert_eq!(
+            env_example(example),
+            ["HOST", "PASSWORD_HASH_CONCURRENCY"]
+                .map(str::to_owned)
+                .into()
         );
     }
 }

@@ -233,11 +233,13 @@ impl ApiError {
         Self::new(ErrorKind::NotFound, format!("{what} not found"))
     }
 
-    /// `500`; the cause is logged here and not shown to the client.
+    /// `500`; the cause is logged here and not shown to the client. It is
+    /// logged with `Debug`, which for the service's errors holds every
+    /// cause ("Caused by:" lines), not only the outermost message.
     #[must_use]
-    pub fn internal(cause: &dyn fmt::Display) -> Self {
+    pub fn internal(cause: &dyn fmt::Debug) -> Self {
         log::error!(
-            "internal error (request {}): {cause}",
+            "internal error (request {}): {cause:?}",
             current_request_id().as_deref().unwrap_or("-")
         );
         Self::new(ErrorKind::Internal, "an unexpected error occurred")
@@ -328,7 +330,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::Unauthorized(message) => Self::new(ErrorKind::Unauthorized, message),
             ServiceError::Forbidden(message) => Self::new(ErrorKind::Forbidden, message),
             ServiceError::Database(db) => db.into(),
-            ServiceError::Internal(message) => Self::internal(&message),
+            err @ ServiceError::Internal { .. } => Self::internal(&err),
         }
     }
 }

@@ -2,9 +2,11 @@
 //!
 //! Handlers turn HTTP into calls of the `service` crate and back: extractors
 //! parse and validate, [`error::ApiError`] maps every failure to problem+json,
-//! and [`telemetry`] counts each request's SQL statements. Build the whole app
-//! with [`startup::app`] (tests do, in-process) or run it with
-//! [`startup::Application`].
+//! and [`telemetry`] counts each request's SQL statements. [`startup::prepare`]
+//! opens the pool and migrates, [`startup::app`] assembles routes and
+//! middleware, and [`startup::Application`] serves them on a socket: the
+//! server binary binds `HOST:PORT`, the integration tests bind a free port on
+//! loopback and send real HTTP requests to it.
 
 pub mod admin_cli;
 pub mod auth;

@@ -8,6 +8,9 @@ use api::logging::{self, LogFormat};
 use api::startup::Application;
 use clap::Parser;
 
+/// The exit status when the configuration is refused (as for a wrong command line).
+const CONFIGURATION_REFUSED: u8 = 2;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The configuration says how to log, so it is read first; if it cannot
@@ -17,7 +20,7 @@ fn main() -> ExitCode {
         Err(err) => {
             logging::init(LogFormat::default());
             log::error!("configuration: {err}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(CONFIGURATION_REFUSED);
         }
     };
     logging::init(config.log_format);
@@ -65,7 +68,8 @@ fn admin_password() -> Result<String, String> {
 async fn serve(config: Config) -> ExitCode {
     if config.jwt_secret_generated {
         log::warn!(
-            "JWT_SECRET is not set: using a random secret, so sessions end when the server restarts"
+            "JWT_SECRET is not set: using a random secret, so sessions end when the server restarts \
+             (fine on a loopback address, refused elsewhere)"
         );
     }
     log::debug!("starting with {config:?}");

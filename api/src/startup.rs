@@ -8,12 +8,14 @@ use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use migration::{Migrator, MigratorTrait};
+use secrecy::ExposeSecret as _;
+use service::passwords::Passwords;
 use service::todos::ListTotals;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::{AuthRateLimiter, JwtKeys};
-use crate::config::{Config, redact_url};
+use crate::config::Config;
 use crate::routes::fallback::{self, RouteMethods};
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
@@ -67,7 +69,7 @@ pub enum StartupError {
 pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
     let metrics = Arc::new(Metrics::new(config.slow_query));
     let database_error = |source| StartupError::Database {
-        url: redact_url(&config.database_url),
+        url: config.database_url.redacted(),
         source,
     };
     let db = crate::db::connect(&config.database_url, &config.db, metrics.clone())
@@ -90,30 +92,26 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
         log::info!("applying {} pending migration(s)", pending.len());
         Migrator::up(&db, None).await.map_err(database_error)?;
     }
-    let cost = config.bcrypt_cost;
-    let dummy_hash = tokio::task::spawn_blocking(move || service::passwords::dummy_hash(cost))
+    let passwords = Passwords::new(config.bcrypt_cost, config.password_hash_concurrency)
         .await
-        .map_err(|e| StartupError::Internal(e.to_string()))?
         .map_err(|e| StartupError::Internal(e.to_string()))?;
     Ok(AppState {
         db,
         jwt: Arc::new(JwtKeys::new(
-            config.jwt_secret.as_bytes(),
+            config.jwt_secret.expose_secret().as_bytes(),
             config.access_token_ttl,
         )),
         auth_limiter: AuthRateLimiter::new(config.auth_rate_limit_per_minute),
-        password_slots: Arc::new(tokio::sync::Semaphore::new(
-            config.password_hash_concurrency,
-        )),
-        dummy_hash: dummy_hash.into(),
+        passwords,
         list_totals: ListTotals::new(config.list_totals_ttl, LIST_TOTALS_USERS),
         config: Arc::new(config),
         metrics,
     })
 }
 
-/// The application: routes, middleware and shared state. Used by the server
-/// and, in-process, by the tests.
+/// The application: routes, middleware and shared state, as each server
+/// worker builds it (the tests too: they run the same server on a free port
+/// and talk to it over HTTP).
 pub fn app(
     state: AppState,
     openapi: web::Data<crate::openapi::Published>,
@@ -146,7 +144,6 @@ pub fn app(
             utoipa_swagger_ui::Config::new(["/api-docs/openapi.json"]).validator_url("none"),
         ))
         .default_service(web::to(fallback::not_found_or_not_allowed))
-        .wrap(from_fn(crate::auth::forget_totals_after_writes))
         .wrap(from_fn(fallback::refuse_unknown_query))
         .wrap(from_fn(fallback::head_as_get))
         .wrap(cors)

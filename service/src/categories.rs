@@ -23,6 +23,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::paging::{self, PageRequest, Paged};
+use crate::todos::ListTotals;
 use crate::version::{self, Expected};
 use crate::{ServiceError, ServiceResult, clock, names, txn};
 
@@ -208,6 +209,7 @@ pub async fn update(
 /// [`ServiceError::NotFound`] or a version error.
 pub async fn delete(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     id: Uuid,
     expected: &[Expected],
@@ -239,7 +241,7 @@ pub async fn delete(
     if deleted.rows_affected == 0 {
         return Err(lost_race(&txn, id, expected).await);
     }
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(())
 }
 

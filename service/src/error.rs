@@ -1,6 +1,7 @@
 //! The one error type of the service layer.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use sea_orm::{DbErr, SqlErr};
 
@@ -10,12 +11,18 @@ pub type FieldErrors = BTreeMap<String, Vec<String>>;
 /// Result alias of every service function.
 pub type ServiceResult<T> = Result<T, ServiceError>;
 
+/// Any error, kept as the cause of an internal one.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// What can go wrong in a domain operation.
 ///
 /// The HTTP layer maps each variant to one status code; nothing here knows
 /// about HTTP. Database failures stay [`ServiceError::Database`] so the
 /// caller can tell an unreachable database (retry later) from a bug.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the error and then each of its causes on a line of its
+/// own, so a log line written with `{:?}` says why, not only what.
+#[derive(thiserror::Error)]
 pub enum ServiceError {
     /// The resource does not exist, or belongs to somebody else.
     #[error("{entity} not found")]
@@ -70,9 +77,36 @@ pub enum ServiceError {
     /// A database error; unreachable databases are told apart by [`is_unavailable`].
     #[error(transparent)]
     Database(#[from] DbErr),
-    /// Something that should not happen; its message is logged, never shown.
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something that should not happen; logged with its causes, never shown.
+    #[error("internal error: {context}")]
+    Internal {
+        /// What was being done.
+        context: String,
+        /// Why it failed, when another error says so.
+        #[source]
+        source: Option<BoxError>,
+    },
+}
+
+impl fmt::Debug for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        error_chain_fmt(self, f)
+    }
+}
+
+/// Writes `err`, then each error of its `source()` chain on a
+/// `Caused by:` line of its own: what a `Debug` of an error should say.
+///
+/// # Errors
+/// The formatter's error.
+pub fn error_chain_fmt(err: &dyn std::error::Error, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    write!(f, "{err}")?;
+    let mut cause = err.source();
+    while let Some(source) = cause {
+        write!(f, "\nCaused by:\n\t{source}")?;
+        cause = source.source();
+    }
+    Ok(())
 }
 
 impl ServiceError {
@@ -82,6 +116,24 @@ impl ServiceError {
         let mut errors = FieldErrors::new();
         errors.insert(field.into(), vec![message.into()]);
         Self::Invalid(errors)
+    }
+
+    /// An internal error: `context` says what was being done, `source` why it failed.
+    #[must_use]
+    pub fn internal(context: impl Into<String>, source: impl Into<BoxError>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// An internal error no other error explains: a broken invariant.
+    #[must_use]
+    pub fn bug(context: impl Into<String>) -> Self {
+        Self::Internal {
+            context: context.into(),
+            source: None,
+        }
     }
 
     /// A conflict on a unique field.
@@ -132,5 +184,36 @@ pub fn is_unavailable(err: &DbErr) -> bool {
         },
         // A connection error raised by SeaORM itself (e.g. "Disconnected").
         RuntimeErr::Internal(_) => matches!(err, DbErr::Conn(_)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error with a cause of its own, as an I/O error wrapped by a driver.
+    #[derive(Debug, thiserror::Error)]
+    #[error("the pool could not open a connection")]
+    struct Wrapper(#[source] std::io::Error);
+
+    #[test]
+    fn debug_prints_every_cause_in_order() {
+        let root = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+        let err = ServiceError::internal("reading the stats", Wrapper(root));
+        let debug = format!("{err:?}");
+        assert_eq!(
+            debug,
+            "internal error: reading the stats\n\
+             Caused by:\n\tthe pool could not open a connection\n\
+             Caused by:\n\tconnection refused"
+        );
+        // The answer a client sees says nothing of the causes.
+        assert_eq!(err.to_string(), "internal error: reading the stats");
+    }
+
+    #[test]
+    fn an_error_without_a_cause_prints_itself_alone() {
+        let err = ServiceError::bug("a loaded todo vanished");
+        assert_eq!(format!("{err:?}"), "internal error: a loaded todo vanished");
     }
 }

@@ -20,6 +20,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::paging::{self, PageRequest, Paged};
+use crate::todos::ListTotals;
 use crate::{ServiceError, ServiceResult, batch, clock, names, txn};
 
 const ENTITY: &str = "tag";
@@ -90,6 +91,7 @@ pub async fn create(db: &DatabaseConnection, user_id: Uuid, name: &str) -> Servi
 /// when another tag of the caller has that name.
 pub async fn rename(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     id: Uuid,
     name: &str,
@@ -117,7 +119,7 @@ pub async fn rename(
     .map_err(|err| ServiceError::unique_or(err, "name"))?;
     touch_todos_of(&txn, &[id], false).await?;
     let counts = live_todo_counts(&txn, &[id]).await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(with_count(current, &counts))
 }
 
@@ -126,7 +128,12 @@ pub async fn rename(
 ///
 /// # Errors
 /// [`ServiceError::NotFound`].
-pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> ServiceResult<()> {
+pub async fn delete(
+    db: &DatabaseConnection,
+    totals: &ListTotals,
+    user_id: Uuid,
+    id: Uuid,
+) -> ServiceResult<()> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     if find_owned(&txn, user_id, &[id]).await?.is_empty() {
         return Err(ServiceError::NotFound { entity: ENTITY });
@@ -134,7 +141,7 @@ pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> Service
     touch_todos_of(&txn, &[id], true).await?;
     // The links go with the tag (foreign key cascade).
     tag::Entity::delete_by_id(id).exec(&txn).await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(())
 }
 
@@ -149,6 +156,7 @@ pub async fn delete(db: &DatabaseConnection, user_id: Uuid, id: Uuid) -> Service
 /// source does not exist or is not the caller's.
 pub async fn merge(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     source_ids: &[Uuid],
     target_id: Uuid,
@@ -204,7 +212,7 @@ pub async fn merge(
         .into_table(todo_tag::Entity)
         .columns([todo_tag::Column::TodoId, todo_tag::Column::TagId])
         .select_from(gaining)
-        .map_err(|err| ServiceError::Internal(err.to_string()))?
+        .map_err(|err| ServiceError::internal("building the tag merge", err))?
         .to_owned();
     txn.execute(&insert).await?;
     tag::Entity::delete_many()
@@ -213,7 +221,7 @@ pub async fn merge(
         .exec(&txn)
         .await?;
     let counts = live_todo_counts(&txn, &[target_id]).await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(with_count(target, &counts))
 }
 

@@ -19,6 +19,7 @@ use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::paging::{self, PageRequest, Paged};
 use crate::search::contains_ci;
+use crate::todos::ListTotals;
 use crate::txn::{self, Hold};
 use crate::version::{self, Expected};
 use crate::{ServiceError, ServiceResult, clock, sessions};
@@ -278,6 +279,7 @@ pub(crate) async fn soft_delete_in(
 /// [`ServiceError::NotFound`], a version error, or a conflict for one's own account.
 pub async fn soft_delete(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     actor: Uuid,
     id: Uuid,
     expected: &[Expected],
@@ -295,7 +297,7 @@ pub async fn soft_delete(
         )
         .await?;
     }
-    txn.commit().await?;
+    totals.commit(txn, id).await?;
     Ok(())
 }
 
@@ -308,6 +310,7 @@ pub async fn soft_delete(
 /// failed expectation.
 pub async fn purge(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     actor: Uuid,
     id: Uuid,
     expected: &[Expected],
@@ -323,7 +326,7 @@ pub async fn purge(
         admin_event(action::ADMIN_USER_PURGE, actor, id),
     )
     .await?;
-    txn.commit().await?;
+    totals.commit(txn, id).await?;
     Ok(())
 }
 
@@ -333,13 +336,14 @@ pub async fn purge(
 /// [`ServiceError::NotFound`].
 pub async fn restore(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     actor: Uuid,
     id: Uuid,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
     let (txn, current) = begin_on(db, actor, id).await?;
     if current.user.deleted_at.is_none() {
-        txn.commit().await?;
+        totals.commit(txn, id).await?;
         return Ok(current);
     }
     let user = bump(
@@ -361,7 +365,7 @@ pub async fn restore(
         admin_event(action::ADMIN_USER_RESTORE, actor, id),
     )
     .await?;
-    txn.commit().await?;
+    totals.commit(txn, id).await?;
     Ok(Account {
         user,
         preferences: current.preferences,

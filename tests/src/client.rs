@@ -128,7 +128,7 @@ pub fn test_config(database_url: &str) -> Config {
         _ => None,
     })
     .expect("test configuration is valid");
-    config.database_url = database_url.to_owned();
+    config.database_url = database_url.into();
     config.host = "127.0.0.1".to_owned();
     config.port = 0;
     config.db.max_connections = 5;

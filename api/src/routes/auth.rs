@@ -3,7 +3,7 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, delete, get, post, web};
 use service::accounts::{self, NewAccount};
-use service::{passwords, sessions};
+use service::sessions;
 use uuid::Uuid;
 
 use crate::auth::{AuthAttempt, AuthUser, Client, PasswordAttempt};
@@ -13,7 +13,7 @@ use crate::dto::auth::{
     TokenType,
 };
 use crate::dto::users::UserOut;
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::ValidJson;
 use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
@@ -56,17 +56,13 @@ pub async fn register(
     client: Client,
     ValidJson(body): ValidJson<RegisterRequest>,
 ) -> ApiResult<HttpResponse> {
-    let cost = state.config.bcrypt_cost;
-    let password = body.password;
-    let password_hash = state
-        .password_work(move || passwords::hash(&password, cost))
-        .await??;
     let account = accounts::register(
         &state.db,
+        &state.passwords,
         NewAccount {
             email: body.email,
             username: body.username,
-            password_hash,
+            password: body.password,
             full_name: body.full_name,
             is_admin: false,
         },
@@ -105,20 +101,11 @@ pub async fn login(
     client: Client,
     ValidJson(body): ValidJson<LoginRequest>,
 ) -> ApiResult<web::Json<TokenPair>> {
-    let candidate = accounts::find_for_login(&state.db, &body.email).await?;
-    // Unknown accounts are checked against a dummy hash of the same cost, so
-    // both failures take the same time.
-    let hash = candidate
-        .as_ref()
-        .map_or_else(|| state.dummy_hash.to_string(), |u| u.password_hash.clone());
-    let password = body.password;
-    let matches = state
-        .password_work(move || passwords::verify(&password, &hash))
-        .await?;
-    let (user, issued) = accounts::complete_login(
+    let (user, issued) = accounts::login(
         &state.db,
-        candidate,
-        matches,
+        &state.passwords,
+        &body.email,
+        body.password,
         state.refresh_ttl(),
         &client.0,
     )
@@ -201,29 +188,13 @@ pub async fn change_password(
     client: Client,
     ValidJson(body): ValidJson<ChangePasswordRequest>,
 ) -> ApiResult<HttpResponse> {
-    let account = accounts::get_active(&state.db, auth.id).await?;
-    let cost = state.config.bcrypt_cost;
-    let current_hash = account.user.password_hash;
-    let verified_hash = current_hash.clone();
-    let (current, new) = (body.current_password, body.new_password);
-    let new_hash = state
-        .password_work(move || {
-            if passwords::verify(&current, &current_hash) {
-                passwords::hash(&new, cost).map(Some)
-            } else {
-                Ok(None)
-            }
-        })
-        .await??
-        .ok_or_else(|| {
-            ApiError::invalid_field("current_password", "is not the current password")
-        })?;
     accounts::change_password(
         &state.db,
+        &state.passwords,
         auth.id,
-        &verified_hash,
-        new_hash,
         auth.session_id,
+        body.current_password,
+        body.new_password,
         &client.0,
     )
     .await?;

@@ -37,7 +37,14 @@ pub async fn bulk_create_todos(
     client: Client,
     ValidJson(body): ValidJson<TodoBulkCreate>,
 ) -> ApiResult<HttpResponse> {
-    let views = todos::create_many(&state.db, auth.id, body.into_new(), &client.0).await?;
+    let views = todos::create_many(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        body.into_new(),
+        &client.0,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(TodoBulkCreated {
         items: views.into_iter().map(TodoOut::from).collect(),
     }))
@@ -75,7 +82,15 @@ pub async fn bulk_update_todos(
     ValidJson(body): ValidJson<TodoBulkUpdate>,
 ) -> ApiResult<web::Json<TodoBulkUpdated>> {
     let (ids, changes) = body.into_parts();
-    let updated = todos::update_many(&state.db, auth.id, &ids, changes, &client.0).await?;
+    let updated = todos::update_many(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        &ids,
+        changes,
+        &client.0,
+    )
+    .await?;
     Ok(web::Json(TodoBulkUpdated { updated }))
 }
 
@@ -103,8 +118,15 @@ pub async fn bulk_delete_todos(
     client: Client,
     ValidJson(body): ValidJson<TodoBulkDelete>,
 ) -> ApiResult<web::Json<TodoBulkDeleted>> {
-    let deleted =
-        todos::delete_many(&state.db, auth.id, &body.ids, body.permanent, &client.0).await?;
+    let deleted = todos::delete_many(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        &body.ids,
+        body.permanent,
+        &client.0,
+    )
+    .await?;
     Ok(web::Json(TodoBulkDeleted { deleted }))
 }
 
@@ -130,6 +152,7 @@ pub async fn bulk_restore_todos(
     client: Client,
     ValidJson(body): ValidJson<TodoBulkRestore>,
 ) -> ApiResult<web::Json<TodoBulkRestored>> {
-    let restored = todos::restore_many(&state.db, auth.id, &body.ids, &client.0).await?;
+    let restored =
+        todos::restore_many(&state.db, &state.list_totals, auth.id, &body.ids, &client.0).await?;
     Ok(web::Json(TodoBulkRestored { restored }))
 }

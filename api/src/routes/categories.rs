@@ -171,6 +171,13 @@ pub async fn delete_category(
     OptionalJson(body): OptionalJson<DeleteBody>,
 ) -> ApiResult<HttpResponse> {
     let expected = expectations(&if_match, DeleteBody::version_of(body));
-    categories::delete(&state.db, auth.id, id.into_inner(), &expected).await?;
+    categories::delete(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        id.into_inner(),
+        &expected,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

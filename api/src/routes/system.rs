@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::db::pool_status;
-use crate::error::{ApiError, ErrorKind};
+use crate::error::{ApiError, ErrorKind, Problem};
 use crate::state::AppState;
 
 /// Whether an instance serves: `ok`, or `unavailable` (readiness only).
@@ -31,6 +31,19 @@ pub struct Health {
 pub struct Readiness {
     /// `ok`, or `unavailable` (database unreachable or migrations pending).
     pub status: ServingStatus,
+    /// The database as seen from this instance.
+    pub database: DatabaseStatus,
+    /// Schema state; absent when the database cannot be read.
+    pub migrations: Option<MigrationCounts>,
+}
+
+/// Readiness refused: a problem (`code` `unavailable`) whose extra members
+/// say which check failed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotReady {
+    /// The problem members every error answer has.
+    #[serde(flatten)]
+    pub problem: Problem,
     /// The database as seen from this instance.
     pub database: DatabaseStatus,
     /// Schema state; absent when the database cannot be read.
@@ -97,7 +110,7 @@ pub async fn health() -> web::Json<Health> {
     responses(
         (status = 200, description = "Ready", body = Readiness),
         (status = 503, description = "Database unreachable or migrations pending: a problem whose extra members `database` and `migrations` hold the readiness details",
-         body = crate::error::Problem, content_type = "application/problem+json"),
+         body = NotReady, content_type = "application/problem+json"),
     )
 )]
 #[get("/health/ready")]
@@ -126,45 +139,35 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     });
     let connected = ping.is_ok() && migrations.is_some();
     let is_ready = connected && migrations.as_ref().is_some_and(|m| m.pending == 0);
-    let readiness = Readiness {
-        status: if is_ready {
-            ServingStatus::Ok
-        } else {
-            ServingStatus::Unavailable
-        },
-        database: DatabaseStatus {
-            connected,
-            latency_ms: ping.ok().map(|d| (d.as_secs_f64() * 1e5).round() / 100.0),
-            pool,
-        },
-        migrations,
+    let database = DatabaseStatus {
+        connected,
+        latency_ms: ping.ok().map(|d| (d.as_secs_f64() * 1e5).round() / 100.0),
+        pool,
     };
     if is_ready {
-        return HttpResponse::Ok().json(readiness);
+        return HttpResponse::Ok().json(Readiness {
+            status: ServingStatus::Ok,
+            database,
+            migrations,
+        });
     }
     let detail = if connected {
         "migrations are pending"
     } else {
         "the database is unreachable"
     };
-    let mut problem = serde_json::to_value(ApiError::new(ErrorKind::Unavailable, detail).problem())
-        .unwrap_or_default();
-    if let (Some(object), Ok(serde_json::Value::Object(details))) =
-        (problem.as_object_mut(), serde_json::to_value(&readiness))
-    {
-        for key in ["database", "migrations"] {
-            if let Some(value) = details.get(key) {
-                object.insert(key.to_owned(), value.clone());
-            }
-        }
-    }
+    let not_ready = NotReady {
+        problem: ApiError::new(ErrorKind::Unavailable, detail).problem(),
+        database,
+        migrations,
+    };
     HttpResponse::ServiceUnavailable()
         .content_type("application/problem+json")
         .insert_header((
             header::RETRY_AFTER,
             crate::error::UNAVAILABLE_RETRY_AFTER_SECS.to_string(),
         ))
-        .json(problem)
+        .json(not_ready)
 }
 
 /// Metrics

@@ -84,7 +84,14 @@ pub async fn merge_tags(
     auth: AuthUser,
     ValidJson(body): ValidJson<TagMerge>,
 ) -> ApiResult<web::Json<TagOut>> {
-    let view = tags::merge(&state.db, auth.id, &body.source_ids, body.target_id).await?;
+    let view = tags::merge(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        &body.source_ids,
+        body.target_id,
+    )
+    .await?;
     Ok(web::Json(view.into()))
 }
 
@@ -111,7 +118,14 @@ pub async fn rename_tag(
     id: web::Path<Uuid>,
     ValidJson(body): ValidJson<TagName>,
 ) -> ApiResult<web::Json<TagOut>> {
-    let view = tags::rename(&state.db, auth.id, id.into_inner(), &body.name).await?;
+    let view = tags::rename(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        id.into_inner(),
+        &body.name,
+    )
+    .await?;
     Ok(web::Json(view.into()))
 }
 
@@ -133,6 +147,6 @@ pub async fn delete_tag(
     auth: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    tags::delete(&state.db, auth.id, id.into_inner()).await?;
+    tags::delete(&state.db, &state.list_totals, auth.id, id.into_inner()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -109,7 +109,7 @@ pub async fn create_todo(
     auth: AuthUser,
     ValidJson(body): ValidJson<TodoCreate>,
 ) -> ApiResult<HttpResponse> {
-    let view = todos::create(&state.db, auth.id, body.into()).await?;
+    let view = todos::create(&state.db, &state.list_totals, auth.id, body.into()).await?;
     let mut created = HttpResponse::Created();
     created.insert_header((LOCATION, format!("{API_PREFIX}/todos/{}", view.todo.id)));
     Ok(todo_answer(created, view))
@@ -232,7 +232,14 @@ pub async fn update_todo(
 ) -> ApiResult<HttpResponse> {
     let expected = expectations(&if_match, body.version);
     let changes = body.into_changes(expected);
-    let view = todos::update(&state.db, auth.id, id.into_inner(), changes).await?;
+    let view = todos::update(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        id.into_inner(),
+        changes,
+    )
+    .await?;
     Ok(todo_answer(HttpResponse::Ok(), view))
 }
 
@@ -268,9 +275,23 @@ pub async fn delete_todo(
 ) -> ApiResult<HttpResponse> {
     let expected = expectations(&if_match, DeleteBody::version_of(body));
     if query.permanent == Some(true) {
-        todos::purge(&state.db, auth.id, id.into_inner(), &expected).await?;
+        todos::purge(
+            &state.db,
+            &state.list_totals,
+            auth.id,
+            id.into_inner(),
+            &expected,
+        )
+        .await?;
     } else {
-        todos::soft_delete(&state.db, auth.id, id.into_inner(), &expected).await?;
+        todos::soft_delete(
+            &state.db,
+            &state.list_totals,
+            auth.id,
+            id.into_inner(),
+            &expected,
+        )
+        .await?;
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -299,7 +320,14 @@ pub async fn restore_todo(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let expected = expectations(&if_match, None);
-    let view = todos::restore(&state.db, auth.id, id.into_inner(), &expected).await?;
+    let view = todos::restore(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        id.into_inner(),
+        &expected,
+    )
+    .await?;
     Ok(todo_answer(HttpResponse::Ok(), view))
 }
 
@@ -329,7 +357,14 @@ pub async fn complete_todo(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let expected = expectations(&if_match, None);
-    let view = todos::complete(&state.db, auth.id, id.into_inner(), &expected).await?;
+    let view = todos::complete(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        id.into_inner(),
+        &expected,
+    )
+    .await?;
     Ok(todo_answer(HttpResponse::Ok(), view))
 }
 
@@ -359,7 +394,14 @@ pub async fn reopen_todo(
     if_match: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let expected = expectations(&if_match, None);
-    let view = todos::reopen(&state.db, auth.id, id.into_inner(), &expected).await?;
+    let view = todos::reopen(
+        &state.db,
+        &state.list_totals,
+        auth.id,
+        id.into_inner(),
+        &expected,
+    )
+    .await?;
     Ok(todo_answer(HttpResponse::Ok(), view))
 }
 

@@ -2,7 +2,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use service::accounts::{self, ProfileChanges};
-use service::passwords;
 use service::users::{self, AdminChanges, SortKey};
 use service::version::Expected;
 use uuid::Uuid;
@@ -13,7 +12,7 @@ use crate::dto::users::{
     AdminUserUpdate, DeleteAccountRequest, DeleteBody, DeleteQuery, UserListQuery, UserOut,
     UserSortKey, UserUpdateMe,
 };
-use crate::error::{ApiError, ApiResult, Problem};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{OptionalJson, ValidJson, ValidQuery};
 use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
 use crate::routes::responses::PROBLEM;
@@ -81,7 +80,7 @@ pub async fn update_me(
         bio: body.bio,
         preferences: body.preferences.map(Into::into).unwrap_or_default(),
     };
-    let account = accounts::update_profile(&state.db, auth.id, changes).await?;
+    let account = accounts::update_profile(&state.db, &state.list_totals, auth.id, changes).await?;
     let version = account.user.version;
     Ok(tagged(HttpResponse::Ok(), version, &UserOut::from(account)))
 }
@@ -107,20 +106,15 @@ pub async fn delete_me(
     client: Client,
     ValidJson(body): ValidJson<DeleteAccountRequest>,
 ) -> ApiResult<HttpResponse> {
-    let account = accounts::get_active(&state.db, auth.id).await?;
-    let hash = account.user.password_hash;
-    let verified_hash = hash.clone();
-    let password = body.password;
-    if !state
-        .password_work(move || passwords::verify(&password, &hash))
-        .await?
-    {
-        return Err(ApiError::invalid_field(
-            "password",
-            "is not the account's password",
-        ));
-    }
-    accounts::delete_own(&state.db, auth.id, &verified_hash, &client.0).await?;
+    accounts::delete_own(
+        &state.db,
+        &state.passwords,
+        &state.list_totals,
+        auth.id,
+        body.password,
+        &client.0,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -268,9 +262,25 @@ pub async fn delete_user(
     let id = id.into_inner();
     let expected = expectations(&if_match, DeleteBody::version_of(body));
     if query.permanent.unwrap_or(false) {
-        users::purge(&state.db, admin.0.id, id, &expected, &client.0).await?;
+        users::purge(
+            &state.db,
+            &state.list_totals,
+            admin.0.id,
+            id,
+            &expected,
+            &client.0,
+        )
+        .await?;
     } else {
-        users::soft_delete(&state.db, admin.0.id, id, &expected, &client.0).await?;
+        users::soft_delete(
+            &state.db,
+            &state.list_totals,
+            admin.0.id,
+            id,
+            &expected,
+            &client.0,
+        )
+        .await?;
     }
     Ok(HttpResponse::NoContent().finish())
 }
@@ -295,7 +305,14 @@ pub async fn restore_user(
     client: Client,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let account = users::restore(&state.db, admin.0.id, id.into_inner(), &client.0).await?;
+    let account = users::restore(
+        &state.db,
+        &state.list_totals,
+        admin.0.id,
+        id.into_inner(),
+        &client.0,
+    )
+    .await?;
     let version = account.user.version;
     Ok(tagged(HttpResponse::Ok(), version, &UserOut::from(account)))
 }

@@ -11,11 +11,14 @@ use uuid::Uuid;
 
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
-use crate::txn::{self, Hold};
-use crate::{ServiceError, ServiceResult, clock, sessions};
+use crate::passwords::Passwords;
+use crate::txn;
+use crate::{ServiceError, ServiceResult, clock};
 
+mod credentials;
 mod profile;
 
+pub use credentials::{change_password, delete_own, login};
 pub use profile::{PreferenceChanges, ProfileChanges, update_profile};
 
 /// A user with their preferences: what the API calls a User.
@@ -27,15 +30,15 @@ pub struct Account {
     pub preferences: user_preferences::Model,
 }
 
-/// What registration needs; the password is already hashed.
+/// What registration needs.
 #[derive(Debug, Clone)]
 pub struct NewAccount {
     /// E-mail address (stored lower-cased).
     pub email: String,
     /// Username, 3–50 of `[A-Za-z0-9_.-]`, unique case-insensitively.
     pub username: String,
-    /// bcrypt hash of the password.
-    pub password_hash: String,
+    /// The password, in clear: it is hashed before anything is stored.
+    pub password: String,
     /// Optional display name.
     pub full_name: Option<String>,
     /// Whether the account is an admin (only the operator command sets this).
@@ -62,17 +65,20 @@ pub(crate) fn user_unique_violation(err: DbErr) -> ServiceError {
     }
 }
 
-/// Creates an account with default preferences and audits it, in one transaction.
+/// Hashes the password, then creates an account with default preferences
+/// and audits it, in one transaction.
 ///
 /// # Errors
 /// [`ServiceError::Conflict`] naming `email` or `username` when taken.
 pub async fn register(
     db: &DatabaseConnection,
+    passwords: &Passwords,
     new: NewAccount,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
+    let password_hash = passwords.hash(new.password.clone()).await?;
     let txn = txn::begin_write(db).await?;
-    let account = insert_account(&txn, new).await?;
+    let account = insert_account(&txn, new, password_hash).await?;
     audit::record(
         &txn,
         client,
@@ -83,7 +89,11 @@ pub async fn register(
     Ok(account)
 }
 
-async fn insert_account(conn: &impl ConnectionTrait, new: NewAccount) -> ServiceResult<Account> {
+async fn insert_account(
+    conn: &impl ConnectionTrait,
+    new: NewAccount,
+    password_hash: String,
+) -> ServiceResult<Account> {
     let now = clock::now();
     let email = new.email.trim().to_lowercase();
     // Name the clashing field before writing; the unique indexes still
@@ -108,7 +118,7 @@ async fn insert_account(conn: &impl ConnectionTrait, new: NewAccount) -> Service
         username_key: username_key(&new.username),
         email,
         username: new.username,
-        password_hash: new.password_hash,
+        password_hash,
         full_name: new.full_name,
         bio: None,
         status: user::UserStatus::Active,
@@ -127,91 +137,6 @@ async fn insert_account(conn: &impl ConnectionTrait, new: NewAccount) -> Service
         .exec_without_returning(conn)
         .await?;
     Ok(Account { user, preferences })
-}
-
-/// The user an identifier (e-mail or username, any case) names, deleted or not.
-///
-/// # Errors
-/// The database error.
-pub async fn find_for_login(
-    db: &DatabaseConnection,
-    identifier: &str,
-) -> ServiceResult<Option<user::Model>> {
-    let identifier = identifier.trim().to_lowercase();
-    Ok(user::Entity::find()
-        .filter(
-            Condition::any()
-                .add(user::Column::Email.eq(identifier.as_str()))
-                .add(user::Column::UsernameKey.eq(identifier.as_str())),
-        )
-        .one(db)
-        .await?)
-}
-
-/// Finishes a login whose password check has been done (off the async workers).
-///
-/// Unknown accounts, wrong passwords, inactive and deleted accounts all fail
-/// with the same [`ServiceError::Unauthorized`]; a suspended account with the
-/// right password is [`ServiceError::Forbidden`]. Every attempt is audited;
-/// a success starts a new session family and clears the user's expired sessions.
-///
-/// # Errors
-/// As above, or a database error.
-pub async fn complete_login(
-    db: &DatabaseConnection,
-    candidate: Option<user::Model>,
-    password_matches: bool,
-    refresh_ttl: chrono::Duration,
-    client: &ClientMeta,
-) -> ServiceResult<(user::Model, sessions::Issued)> {
-    let failure = |user: Option<&user::Model>, reason: &str| Event {
-        user_id: user.map(|u| u.id),
-        action: action::LOGIN,
-        entity_type: Some("user"),
-        entity_id: user.map(|u| u.id.to_string()),
-        success: false,
-        details: Some(serde_json::json!({ "reason": reason })),
-    };
-    let user = match candidate {
-        Some(user) if password_matches => user,
-        candidate => {
-            let reason = if candidate.is_some() {
-                "wrong password"
-            } else {
-                "unknown account"
-            };
-            audit::record(db, client, failure(candidate.as_ref(), reason)).await?;
-            return Err(ServiceError::Unauthorized("invalid credentials"));
-        }
-    };
-    // Decided again under the user's exclusive lock (see `crate::txn`): a
-    // suspension, deletion or password change that committed while the
-    // password was being checked wins, and one that comes later revokes
-    // the session this login starts.
-    const INVALID: ServiceError = ServiceError::Unauthorized("invalid credentials");
-    let txn = txn::begin_write(db).await?;
-    let refusal = match txn::lock_user(&txn, user.id, Hold::Exclusive).await? {
-        None => Some(("account inactive", INVALID)),
-        Some(now) if now.password_hash != user.password_hash => Some(("wrong password", INVALID)),
-        Some(now) if now.deleted_at.is_some() || now.status == user::UserStatus::Inactive => {
-            Some(("account inactive", INVALID))
-        }
-        Some(now) if now.status == user::UserStatus::Suspended => Some((
-            "account suspended",
-            ServiceError::Forbidden("this account is suspended"),
-        )),
-        Some(_) => None,
-    };
-    if let Some((reason, error)) = refusal {
-        txn.rollback().await?;
-        audit::record(db, client, failure(Some(&user), reason)).await?;
-        return Err(error);
-    }
-    sessions::purge_expired(&txn, user.id).await?;
-    let issued = sessions::start(&txn, user.id, None, refresh_ttl, client).await?;
-    audit::record(&txn, client, Event::on_user(action::LOGIN, user.id)).await?;
-    txn.commit().await?;
-    Ok((user, issued))
 }
 
 /// The caller's account, if it is still active and not deleted.
@@ -312,95 +237,18 @@ pub(crate) async fn bump(
     }
 }
 
-/// Replaces the password hash and ends every other session of the user,
-/// in one transaction that holds the user's row exclusively, so no refresh
-/// racing it keeps a session alive.
-///
-/// `verified_hash` is the hash the current password was checked against;
-/// if the password changed meanwhile, the check no longer counts.
-/// `keep_session` is the caller's own session, which stays valid.
-///
-/// # Errors
-/// [`ServiceError::Unauthorized`] if the account is no longer active;
-/// [`ServiceError::Invalid`] naming `current_password` if the password
-/// changed since it was checked.
-pub async fn change_password(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-    verified_hash: &str,
-    new_hash: String,
-    keep_session: Uuid,
-    client: &ClientMeta,
-) -> ServiceResult<()> {
-    let (txn, user) = txn::begin_as(db, user_id, Hold::Exclusive).await?;
-    if user.password_hash != verified_hash {
-        return Err(ServiceError::invalid(
-            "current_password",
-            "is not the current password",
-        ));
-    }
-    bump(
-        &txn,
-        user::ActiveModel {
-            id: Set(user_id),
-            password_hash: Set(new_hash),
-            version: Set(user.version + 1),
-            updated_at: Set(clock::now()),
-            ..Default::default()
-        },
-        user.version,
-    )
-    .await?;
-    let revoked = sessions::revoke_all(&txn, user_id, Some(keep_session)).await?;
-    audit::record(
-        &txn,
-        client,
-        Event::on_user(action::PASSWORD_CHANGE, user_id)
-            .with_details(serde_json::json!({ "sessions_revoked": revoked })),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Soft-deletes the caller's own account: `deleted_at` set, status
-/// `inactive`, every session revoked. The data stays for an admin to restore.
-///
-/// # Errors
-/// [`ServiceError::Unauthorized`] if the account is no longer active.
-pub async fn delete_own(
-    db: &DatabaseConnection,
-    user_id: Uuid,
-    verified_hash: &str,
-    client: &ClientMeta,
-) -> ServiceResult<()> {
-    let (txn, user) = txn::begin_as(db, user_id, Hold::Exclusive).await?;
-    if user.password_hash != verified_hash {
-        return Err(ServiceError::invalid(
-            "password",
-            "is not the account's password",
-        ));
-    }
-    crate::users::soft_delete_in(&txn, &user).await?;
-    audit::record(
-        &txn,
-        client,
-        Event::on_user(action::ACCOUNT_DELETE, user_id),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
-}
-
-/// Makes the account with `email` an admin, creating it if there is none.
+/// Makes the account with `email` an admin, creating it (with the given
+/// password) if there is none; an existing account keeps its password.
 /// Returns the account and whether it was created.
 ///
 /// # Errors
 /// [`ServiceError::Conflict`] if a new account's username is taken.
 pub async fn create_or_promote_admin(
     db: &DatabaseConnection,
+    passwords: &Passwords,
     new: NewAccount,
 ) -> ServiceResult<(Account, bool)> {
+    let password_hash = passwords.hash(new.password.clone()).await?;
     let txn = txn::begin_write(db).await?;
     let email = new.email.trim().to_lowercase();
     let existing = user::Entity::find()
@@ -438,6 +286,7 @@ pub async fn create_or_promote_admin(
                     is_admin: true,
                     ..new
                 },
+                password_hash,
             )
             .await?;
             (account, true)

@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait
 use uuid::Uuid;
 
 use super::{Account, bump, username_key, with_preferences};
+use crate::todos::ListTotals;
 use crate::version::{self, Expected};
 use crate::{ServiceResult, clock, txn};
 
@@ -58,6 +59,7 @@ impl PreferenceChanges {
 /// is no longer active.
 pub async fn update_profile(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     changes: ProfileChanges,
 ) -> ServiceResult<Account> {
@@ -91,7 +93,7 @@ pub async fn update_profile(
         account.preferences =
             save_preferences(&txn, account.preferences, changes.preferences, now).await?;
     }
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(account)
 }
 

@@ -51,7 +51,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::status::transition;
-use super::{ENTITY, NewTodo, TodoView, link, link_rows, new_row, record, view};
+use super::{ENTITY, ListTotals, NewTodo, TodoView, link, link_rows, new_row, record, view};
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::{FieldErrors, ServiceError, ServiceResult, batch, categories, clock, names, tags, txn};
@@ -120,6 +120,7 @@ impl BulkChanges {
 /// caller's categories.
 pub async fn create_many(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     items: Vec<NewTodo>,
     client: &ClientMeta,
@@ -160,7 +161,7 @@ pub async fn create_many(
         event(action::TODO_BULK_CREATE, user_id, details),
     )
     .await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(views)
 }
 
@@ -176,6 +177,7 @@ pub async fn create_many(
 /// caller's; [`ServiceError::ConflictingItems`] naming every soft-deleted one.
 pub async fn update_many(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     ids: &[Uuid],
     changes: BulkChanges,
@@ -224,7 +226,7 @@ pub async fn update_many(
         event(action::TODO_BULK_UPDATE, user_id, details),
     )
     .await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(ids.len() as u64)
 }
 

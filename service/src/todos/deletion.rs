@@ -11,7 +11,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::bulk::{check_ids, event, lock_owned, refuse_deleted};
-use super::{TodoView, bump, find_live, find_owned, lost_race, save, single, with_tags};
+use super::{
+    ListTotals, TodoView, bump, find_live, find_owned, lost_race, save, single, with_tags,
+};
 use crate::audit::{self, action};
 use crate::context::ClientMeta;
 use crate::version::{self, Expected};
@@ -25,6 +27,7 @@ use crate::{ServiceResult, clock, txn};
 /// soft-deleted, or a version error.
 pub async fn soft_delete(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     id: Uuid,
     expected: &[Expected],
@@ -35,7 +38,7 @@ pub async fn soft_delete(
     let mut am = bump(&current, now);
     am.deleted_at = Set(Some(now));
     save(&txn, am, &current, expected).await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(())
 }
 
@@ -46,6 +49,7 @@ pub async fn soft_delete(
 /// [`ServiceError::NotFound`] or a version error.
 pub async fn purge(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     id: Uuid,
     expected: &[Expected],
@@ -61,7 +65,7 @@ pub async fn purge(
     if removed.rows_affected == 0 {
         return Err(lost_race(&txn, id, expected).await);
     }
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(())
 }
 
@@ -72,6 +76,7 @@ pub async fn purge(
 /// [`ServiceError::NotFound`] or a version error.
 pub async fn restore(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     id: Uuid,
     expected: &[Expected],
@@ -87,7 +92,7 @@ pub async fn restore(
         current
     };
     let view = with_tags(&txn, vec![(todo, category)]).await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     single(view)
 }
 
@@ -102,6 +107,7 @@ pub async fn restore(
 /// [`ServiceError::ConflictingItems`] naming every one already soft-deleted.
 pub async fn delete_many(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     ids: &[Uuid],
     permanent: bool,
@@ -143,7 +149,7 @@ pub async fn delete_many(
         event(action::TODO_BULK_DELETE, user_id, details),
     )
     .await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(ids.len() as u64)
 }
 
@@ -156,6 +162,7 @@ pub async fn delete_many(
 /// naming every id that is not the caller's.
 pub async fn restore_many(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     ids: &[Uuid],
     client: &ClientMeta,
@@ -191,6 +198,6 @@ pub async fn restore_many(
         event(action::TODO_BULK_RESTORE, user_id, details),
     )
     .await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(deleted.len() as u64)
 }

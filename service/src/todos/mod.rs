@@ -164,6 +164,7 @@ impl TodoChanges {
 /// caller's categories.
 pub async fn create(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     new: NewTodo,
 ) -> ServiceResult<TodoView> {
@@ -178,7 +179,7 @@ pub async fn create(
         .exec_without_returning(&txn)
         .await?;
     link(&txn, tags.iter().map(|t| (todo.id, t.id))).await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(view(todo, category, tags))
 }
 
@@ -233,6 +234,7 @@ pub async fn get(db: &impl ConnectionTrait, user_id: Uuid, id: Uuid) -> ServiceR
 /// `category_id`.
 pub async fn update(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     id: Uuid,
     changes: TodoChanges,
@@ -241,7 +243,7 @@ pub async fn update(
     let (current, mut category) = find_live(&txn, user_id, id, &changes.expected).await?;
     if changes.is_empty() {
         let view = with_tags(&txn, vec![(current, category)]).await?;
-        txn.commit().await?;
+        totals.commit(txn, user_id).await?;
         return single(view);
     }
     let now = clock::now();
@@ -283,7 +285,7 @@ pub async fn update(
         }
         None => load_tags(&txn, id).await?,
     };
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     Ok(view(todo, category, tags))
 }
 
@@ -462,5 +464,5 @@ fn view(
 fn single(mut views: Vec<TodoView>) -> ServiceResult<TodoView> {
     views
         .pop()
-        .ok_or(ServiceError::Internal("a loaded todo vanished".to_owned()))
+        .ok_or_else(|| ServiceError::bug("a loaded todo vanished"))
 }

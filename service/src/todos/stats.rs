@@ -122,7 +122,7 @@ pub async fn stats(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<To
     let mut completed: HashMap<NaiveDate, u64> = HashMap::new();
     for (day, count) in per_day {
         let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d")
-            .map_err(|err| ServiceError::Internal(format!("day {day:?} of stats: {err}")))?;
+            .map_err(|err| ServiceError::internal(format!("day {day:?} of stats"), err))?;
         completed.insert(day, non_negative(count));
     }
     let completed_per_day: Vec<(NaiveDate, u64)> = (0..DAYS)

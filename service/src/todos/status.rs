@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{ENTITY, TodoView, bump, find_live, save, single, with_tags};
+use super::{ENTITY, ListTotals, TodoView, bump, find_live, save, single, with_tags};
 use crate::version::Expected;
 use crate::{ServiceError, ServiceResult, batch, clock, txn};
 
@@ -25,11 +25,12 @@ use crate::{ServiceError, ServiceResult, batch, clock, txn};
 /// soft-deleted, or a version error.
 pub async fn complete(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     id: Uuid,
     expected: &[Expected],
 ) -> ServiceResult<TodoView> {
-    change_status(db, user_id, id, expected, |status| {
+    change_status(db, totals, user_id, id, expected, |status| {
         (status != todo::TodoStatus::Completed).then_some(todo::TodoStatus::Completed)
     })
     .await
@@ -44,11 +45,12 @@ pub async fn complete(
 /// soft-deleted, or a version error.
 pub async fn reopen(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     id: Uuid,
     expected: &[Expected],
 ) -> ServiceResult<TodoView> {
-    change_status(db, user_id, id, expected, |status| {
+    change_status(db, totals, user_id, id, expected, |status| {
         matches!(
             status,
             todo::TodoStatus::Completed | todo::TodoStatus::Archived
@@ -88,6 +90,7 @@ pub async fn history(
 
 async fn change_status(
     db: &DatabaseConnection,
+    totals: &ListTotals,
     user_id: Uuid,
     id: Uuid,
     expected: &[Expected],
@@ -107,7 +110,7 @@ async fn change_status(
         None => current,
     };
     let view = with_tags(&txn, vec![(todo, category)]).await?;
-    txn.commit().await?;
+    totals.commit(txn, user_id).await?;
     single(view)
 }
 

@@ -7,9 +7,10 @@
 //! preferences the count statement read with it. It is exact for this
 //! process, and bounded in time for others:
 //!
-//! - every write request of a user forgets what is remembered for that user
-//!   ([`ListTotals::forget`], called by the API once the request is done, so
-//!   a client that writes and then lists always sees its write);
+//! - every write of a user forgets what is remembered for that user once
+//!   it commits ([`ListTotals::commit`], which the service's write paths
+//!   commit through, so a client that writes and then lists always sees
+//!   its write);
 //! - a count that raced a write is not remembered (a per-user write counter
 //!   is read before the count and checked again before storing);
 //! - anything remembered is dropped after the configured time to live, which
@@ -24,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::query::{Filter, Preferences};
@@ -97,7 +99,24 @@ impl ListTotals {
         Self { users }
     }
 
-    /// Forgets every total of `user_id`; call it after each of their writes.
+    /// Commits `txn`, a write of `user_id`'s data, then forgets every
+    /// total of that user: the way every write that changes what a list of
+    /// theirs counts (or the preferences it reads) ends.
+    ///
+    /// Forgotten after the commit, so no count can run between the two and
+    /// store a total the write made stale (a count that started before is
+    /// not stored: see [`ListTotals::store`]); and forgotten even when the
+    /// commit reports an error, since it may have committed all the same.
+    ///
+    /// # Errors
+    /// The commit's error.
+    pub async fn commit(&self, txn: DatabaseTransaction, user_id: Uuid) -> Result<(), DbErr> {
+        let committed = txn.commit().await;
+        self.forget(user_id);
+        committed
+    }
+
+    /// Forgets every total of `user_id`.
     pub fn forget(&self, user_id: Uuid) {
         if let Some(user) = self.users.as_ref().and_then(|users| users.get(&user_id)) {
             let mut user = user.lock().unwrap_or_else(PoisonError::into_inner);

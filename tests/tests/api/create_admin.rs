@@ -28,7 +28,7 @@ async fn create_admin_makes_a_new_admin_then_promotes_an_existing_user() {
         "{line}"
     );
 
-    let app = TestApp::spawn_with(|c| c.database_url = url.clone()).await;
+    let app = TestApp::spawn_with(|c| c.database_url = url.clone().into()).await;
     app.register("ada@example.com", "ada", tests::PASSWORD)
         .await
         .assert_status(201);
@@ -48,7 +48,8 @@ async fn create_admin_makes_a_new_admin_then_promotes_an_existing_user() {
     let err =
         api::admin_cli::create_admin(config(), "x@example.com".into(), "x".into(), "weak".into())
             .await
-            .expect_err("invalid");
+            .expect_err("invalid")
+            .to_string();
     assert!(
         err.contains("password") && err.contains("username"),
         "{err}"

@@ -16,6 +16,7 @@ mod decoding;
 mod docs;
 mod edges;
 mod http;
+mod list_totals;
 mod migrations;
 mod profile;
 mod races;

@@ -145,6 +145,8 @@ async fn readiness_is_503_while_migrations_are_pending() {
         .expect("roll back one");
     let res = app.get("/health/ready").await;
     let body = res.assert_problem(503, "unavailable");
+    assert_eq!(res.header("retry-after").as_deref(), Some("2"));
+    assert_eq!(body["detail"], "migrations are pending");
     assert_eq!(body["database"]["connected"], true);
     assert_eq!(body["migrations"]["pending"], 1);
     assert_eq!(
@@ -156,6 +158,20 @@ async fn readiness_is_503_while_migrations_are_pending() {
     );
     Migrator::up(app.db(), None).await.expect("apply again");
     app.get("/health/ready").await.assert_status(200);
+
+    // The document describes that body: the problem's members and the two
+    // readiness ones.
+    let doc = app.get("/api-docs/openapi.json").await.json();
+    let answer = &doc["paths"]["/health/ready"]["get"]["responses"]["503"];
+    assert_eq!(
+        answer["content"]["application/problem+json"]["schema"]["$ref"],
+        "#/components/schemas/NotReady"
+    );
+    let schema = &doc["components"]["schemas"]["NotReady"];
+    let text = schema.to_string();
+    for member in ["database", "migrations", "Problem"] {
+        assert!(text.contains(member), "NotReady names {member}: {schema}");
+    }
 }
 
 /// A client that goes away mid-request drops the request's future wherever

@@ -268,7 +268,8 @@ async fn a_remembered_total_never_hides_todos_written_elsewhere() {
         title: "elsewhere".to_owned(),
         ..Default::default()
     };
-    service::todos::create(app.db(), alice.id, new)
+    let elsewhere = service::todos::ListTotals::new(Duration::from_secs(60), 10);
+    service::todos::create(app.db(), &elsewhere, alice.id, new)
         .await
         .unwrap();
 
