@@ -11,6 +11,7 @@ use utoipa::openapi::example::ExampleBuilder;
 use utoipa::openapi::response::Response;
 
 use crate::error::{ApiError, ErrorKind};
+use crate::routes::system::{DatabaseStatus, NotReady, PoolCounts};
 
 /// The `request_id` every example shows.
 const REQUEST_ID: &str = "0193a5c4-5b1e-7d2a-9c3f-2b8e4f6a1d07";
@@ -26,8 +27,13 @@ pub(super) fn add_examples(response: &mut Response, status: u16, operation: Opti
         if let RefOr::T(content) = content {
             content.example = None;
             for (name, summary, error) in &examples {
-                let mut problem = serde_json::to_value(error.problem()).unwrap_or_default();
-                problem["request_id"] = REQUEST_ID.into();
+                let problem = if status == 503 && operation == Some("ready") {
+                    not_ready(error)
+                } else {
+                    let mut problem = error.problem();
+                    problem.request_id = Some(REQUEST_ID.to_owned());
+                    serde_json::to_value(problem).unwrap_or_default()
+                };
                 content.examples.insert(
                     (*name).to_owned(),
                     RefOr::T(
@@ -40,6 +46,26 @@ pub(super) fn add_examples(response: &mut Response, status: u16, operation: Opti
             }
         }
     }
+}
+
+/// Readiness refused: the problem with the readiness members it carries.
+fn not_ready(error: &ApiError) -> serde_json::Value {
+    let mut problem = error.problem();
+    problem.request_id = Some(REQUEST_ID.to_owned());
+    serde_json::to_value(NotReady {
+        problem,
+        database: DatabaseStatus {
+            connected: false,
+            latency_ms: None,
+            pool: PoolCounts {
+                size: 0,
+                idle: 0,
+                max: 16,
+            },
+        },
+        migrations: None,
+    })
+    .unwrap_or_default()
 }
 
 /// The resource an operation is about, as the service names it in errors.
