@@ -1,8 +1,9 @@
-//! Authentication: access tokens, the `AuthUser`/`AdminUser` extractors, the
-//! client's address, and the rate limit of password guesses.
+//! Authentication: the `AuthUser`/`AdminUser` extractors, the client's
+//! address, and the extractors that count password guesses. The tokens they
+//! verify are made in [`crate::tokens`], the limiter they count against is
+//! [`crate::throttle`]; both lie below [`crate::state`], which this module reads.
 //!
-//! Access tokens are HS256 JWTs carrying the user id, the session id and the
-//! admin flag. Checking one touches no database, so on routes that only read
+//! Checking an access token touches no database, so on routes that only read
 //! the caller's own data a token stays good until it expires (15 minutes by
 //! default) even if its session is revoked or its account suspended
 //! meanwhile. What takes effect at once:
@@ -18,117 +19,17 @@
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 use service::ClientMeta;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
-
-/// The claims of an access token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Claims {
-    /// The user id.
-    pub sub: Uuid,
-    /// The session (refresh-token) id the token was issued with.
-    pub sid: Uuid,
-    /// Whether the user was an admin when the token was issued.
-    pub adm: bool,
-    /// Issued at (seconds since the epoch).
-    pub iat: i64,
-    /// Expires at (seconds since the epoch).
-    pub exp: i64,
-}
-
-/// Signing and verification keys for access tokens.
-pub struct JwtKeys {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
-    ttl: Duration,
-}
-
-impl std::fmt::Debug for JwtKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JwtKeys")
-            .field("ttl", &self.ttl)
-            .finish_non_exhaustive()
-    }
-}
-
-impl JwtKeys {
-    /// Keys from the shared secret; tokens live for `ttl`.
-    #[must_use]
-    pub fn new(secret: &[u8], ttl: Duration) -> Self {
-        // Only HS256 is accepted: `alg: none` and every other algorithm fail.
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "iat", "sub"]);
-        Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-            validation,
-            ttl,
-        }
-    }
-
-    /// The lifetime of new tokens.
-    #[must_use]
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
-    /// Signs an access token for `user_id` in session `session_id`.
-    ///
-    /// # Errors
-    /// `500` if signing fails (it does not with an HMAC key).
-    pub fn issue(
-        &self,
-        user_id: Uuid,
-        session_id: Uuid,
-        is_admin: bool,
-    ) -> Result<String, ApiError> {
-        let now = chrono::Utc::now().timestamp();
-        let claims = Claims {
-            sub: user_id,
-            sid: session_id,
-            adm: is_admin,
-            iat: now,
-            exp: now + i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX / 2),
-        };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|e| ApiError::internal(&e))
-    }
-
-    /// Verifies a token's algorithm, signature and expiry.
-    ///
-    /// # Errors
-    /// `401` for any token that does not verify.
-    pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| {
-                let detail = match e.kind() {
-                    jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
-                        "the access token has expired"
-                    }
-                    _ => "the access token is invalid",
-                };
-                ApiError::new(ErrorKind::Unauthorized, detail)
-            })
-    }
-}
+use crate::throttle::Attempter;
 
 /// The authenticated caller. Naming it in a handler's signature makes the
 /// route require a valid `Authorization: Bearer` access token.
@@ -269,40 +170,6 @@ impl FromRequest for Client {
     }
 }
 
-/// Who an attempt to prove a password is counted against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Attempter {
-    /// The client's address (logins, registrations and password proofs).
-    Ip(IpAddr),
-    /// The account whose password is being guessed behind its access token.
-    User(Uuid),
-}
-
-/// Limiter of attempts to prove a password, per client IP and per account
-/// (`AUTH_RATE_LIMIT_PER_MINUTE` each, in a burst, refilled evenly).
-#[derive(Debug)]
-pub struct AuthRateLimiter(DefaultKeyedRateLimiter<Attempter>);
-
-impl AuthRateLimiter {
-    /// `per_minute` attempts per key and minute, in a burst; `None` when 0 (no limit).
-    #[must_use]
-    pub fn new(per_minute: u32) -> Option<Arc<Self>> {
-        NonZeroU32::new(per_minute)
-            .map(|n| Arc::new(Self(RateLimiter::keyed(Quota::per_minute(n)))))
-    }
-
-    fn check(&self, key: Attempter) -> Result<(), ApiError> {
-        // Forget idle clients now and then so the map stays small.
-        if self.0.len() > 10_000 {
-            self.0.retain_recent();
-        }
-        self.0.check_key(&key).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            ApiError::rate_limited(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
-        })
-    }
-}
-
 /// Counts one login or register attempt against the client's IP; `429` with
 /// `Retry-After` past `AUTH_RATE_LIMIT_PER_MINUTE`.
 #[derive(Debug, Clone, Copy)]
@@ -354,54 +221,6 @@ impl FromRequest for PasswordAttempt {
             }
             Ok(Self(caller))
         }))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn keys() -> JwtKeys {
-        JwtKeys::new(b"0123456789abcdef0123456789abcdef", Duration::from_secs(60))
-    }
-
-    #[test]
-    fn an_issued_token_verifies_with_its_claims() {
-        let keys = keys();
-        let (user, session) = (Uuid::now_v7(), Uuid::now_v7());
-        let token = keys.issue(user, session, true).expect("signs");
-        let claims = keys.verify(&token).expect("verifies");
-        assert_eq!((claims.sub, claims.sid, claims.adm), (user, session, true));
-    }
-
-    #[test]
-    fn a_token_signed_with_another_secret_is_rejected() {
-        let other = JwtKeys::new(b"another-secret-another-secret-xx", Duration::from_secs(60));
-        let token = other
-            .issue(Uuid::now_v7(), Uuid::now_v7(), false)
-            .expect("signs");
-        assert_eq!(
-            keys().verify(&token).expect_err("rejected").kind(),
-            ErrorKind::Unauthorized
-        );
-    }
-
-    #[test]
-    fn the_rate_limit_allows_a_burst_then_refuses_with_a_wait() {
-        let limiter = AuthRateLimiter::new(3).expect("enabled");
-        let ip = Attempter::Ip("10.0.0.1".parse().expect("ip"));
-        for _ in 0..3 {
-            limiter.check(ip).expect("within the limit");
-        }
-        let err = limiter.check(ip).expect_err("over the limit");
-        assert_eq!(err.kind(), ErrorKind::RateLimited);
-        limiter
-            .check(Attempter::Ip("10.0.0.2".parse().expect("ip")))
-            .expect("another IP is unaffected");
-        limiter
-            .check(Attempter::User(Uuid::now_v7()))
-            .expect("an account is a bucket of its own");
-        assert!(AuthRateLimiter::new(0).is_none());
     }
 }
 

@@ -77,6 +77,16 @@ impl IfMatch {
         let first = tags.first().copied().flatten();
         Some(Expected::IfMatch(first.unwrap_or(-1)))
     }
+
+    /// Every version a request expects: this header's, then the body's
+    /// `version` field (a request may carry both; each is checked).
+    #[must_use]
+    pub fn expectations(&self, body_version: Option<i32>) -> Vec<Expected> {
+        self.expected()
+            .into_iter()
+            .chain(body_version.map(Expected::Body))
+            .collect()
+    }
 }
 
 impl FromRequest for IfMatch {

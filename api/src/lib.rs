@@ -25,3 +25,5 @@ pub mod routes;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod throttle;
+pub mod tokens;

@@ -109,6 +109,18 @@ impl<'kvs> VisitSource<'kvs> for Fields {
     }
 }
 
+/// `VisitValue` methods that store the value as the JSON it converts to.
+macro_rules! visit_as_json {
+    ($($method:ident: $ty:ty),* $(,)?) => {
+        $(
+            fn $method(&mut self, value: $ty) -> Result<(), kv::Error> {
+                self.0 = value.into();
+                Ok(())
+            }
+        )*
+    };
+}
+
 /// One key-value's value as JSON: numbers, booleans and strings as
 /// themselves, anything else as its text.
 struct ToJson(Json);
@@ -124,30 +136,13 @@ impl VisitValue<'_> for ToJson {
         Ok(())
     }
 
-    fn visit_u64(&mut self, value: u64) -> Result<(), kv::Error> {
-        self.0 = value.into();
-        Ok(())
-    }
-
-    fn visit_i64(&mut self, value: i64) -> Result<(), kv::Error> {
-        self.0 = value.into();
-        Ok(())
-    }
-
-    fn visit_f64(&mut self, value: f64) -> Result<(), kv::Error> {
-        self.0 = value.into();
-        Ok(())
-    }
-
-    fn visit_bool(&mut self, value: bool) -> Result<(), kv::Error> {
-        self.0 = value.into();
-        Ok(())
-    }
-
-    fn visit_str(&mut self, value: &str) -> Result<(), kv::Error> {
-        self.0 = value.into();
-        Ok(())
-    }
+    visit_as_json!(
+        visit_u64: u64,
+        visit_i64: i64,
+        visit_f64: f64,
+        visit_bool: bool,
+        visit_str: &str,
+    );
 }
 
 /// What the access line of one request says.

@@ -43,7 +43,8 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(err) => {
-                    eprintln!("create-admin: {err}");
+                    // `Debug` prints the error with every cause below it.
+                    eprintln!("create-admin: {err:?}");
                     ExitCode::FAILURE
                 }
             }
@@ -76,7 +77,7 @@ async fn serve(config: Config) -> ExitCode {
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(err) => {
-            log::error!("cannot start: {err}");
+            log::error!("cannot start: {err:?}");
             return ExitCode::FAILURE;
         }
     };

@@ -1,22 +1,20 @@
-//! Page-number pagination: the query parameters and the answer envelope with links.
+//! Page-number pagination: the query parameters and the answer envelope with
+//! links. The limits and the page arithmetic are the service's
+//! ([`service::paging`]); this module only reads and answers them over HTTP.
 
 use actix_web::HttpRequest;
 use serde::{Deserialize, Deserializer, Serialize};
-use service::paging::{PageRequest, Paged};
+pub use service::paging::DEFAULT_PAGE_SIZE;
+use service::paging::{MAX_PAGE_SIZE, MIN_PAGE_SIZE, PageRequest, Paged};
 use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
-
-/// The largest page size.
-pub const MAX_PAGE_SIZE: u64 = 100;
-/// The page size when the request names none (and no preference applies).
-pub const DEFAULT_PAGE_SIZE: u64 = 20;
+use validator::{Validate, ValidationError};
 
 /// What [`page_number`] says of a `page` it refuses.
 pub const PAGE_RULE: &str = "must be a whole number from 1 to 18446744073709551615";
 
 /// Reads the `page` query parameter of every paged list: a positive 64-bit
 /// integer, however large (a page past the last is empty, see
-/// `service::paging::offset`); an empty value is no value.
+/// `service::paging::PageRequest::offset`); an empty value is no value.
 ///
 /// # Errors
 /// [`PAGE_RULE`] for anything else: `0`, `-1`, `1.5`, `abc`, `2^64`.
@@ -30,6 +28,19 @@ pub fn page_number<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<
     }
 }
 
+/// Checks a `size` query parameter against the sizes a page may have.
+///
+/// # Errors
+/// "must be between 1 and 100" for any other size.
+pub fn validate_page_size(size: u64) -> Result<(), ValidationError> {
+    if PageRequest::SIZES.contains(&size) {
+        Ok(())
+    } else {
+        Err(ValidationError::new("range")
+            .with_message(format!("must be between {MIN_PAGE_SIZE} and {MAX_PAGE_SIZE}").into()))
+    }
+}
+
 /// `page` and `size` query parameters.
 #[derive(Debug, Clone, Copy, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -40,7 +51,7 @@ pub struct PageParams {
     #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default 20).
-    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[validate(custom(function = validate_page_size))]
     #[param(minimum = 1, maximum = 100)]
     pub size: Option<u64>,
 }
@@ -49,10 +60,7 @@ impl PageParams {
     /// The page to fetch, with `default_size` when the request names none.
     #[must_use]
     pub fn request(self, default_size: u64) -> PageRequest {
-        PageRequest {
-            page: self.page.unwrap_or(1).max(1),
-            size: self.size.unwrap_or(default_size).clamp(1, MAX_PAGE_SIZE),
-        }
+        PageRequest::new(self.page, self.size, default_size)
     }
 }
 
@@ -177,20 +185,21 @@ mod tests {
         }
     }
 
+    /// The page `page` of `size` of a list of `total` items, `shown` of
+    /// them on it, answered to a request for `uri`.
+    fn page_of(uri: &str, page: u64, size: u64, shown: Vec<i32>, total: u64) -> Page<i32> {
+        let req = TestRequest::get().uri(uri).to_http_request();
+        let paged = Paged {
+            items: shown,
+            total,
+        };
+        Page::new(&req, PageRequest { page, size }, paged, |x| x)
+    }
+
     #[test]
     fn a_page_past_the_last_links_back_to_the_last() {
-        let req = TestRequest::get()
-            .uri("/api/v1/tags?page=18446744073709551615&size=10")
-            .to_http_request();
-        let request = PageRequest {
-            page: u64::MAX,
-            size: 10,
-        };
-        let paged = Paged::<i32> {
-            items: vec![],
-            total: 25,
-        };
-        let page = Page::new(&req, request, paged, |x| x);
+        let uri = "/api/v1/tags?page=18446744073709551615&size=10";
+        let page = page_of(uri, u64::MAX, 10, vec![], 25);
         assert_eq!((page.pages, page.has_next, page.has_prev), (3, false, true));
         assert_eq!(page.links.next, None);
         assert_eq!(
@@ -202,14 +211,8 @@ mod tests {
 
     #[test]
     fn links_keep_other_parameters_and_stop_at_the_ends() {
-        let req = TestRequest::get()
-            .uri("/api/v1/users?status=active&page=2&size=10&search=a%20b")
-            .to_http_request();
-        let paged = Paged {
-            items: vec![1, 2, 3],
-            total: 25,
-        };
-        let page = Page::new(&req, PageRequest { page: 2, size: 10 }, paged, |x| x);
+        let uri = "/api/v1/users?status=active&page=2&size=10&search=a%20b";
+        let page = page_of(uri, 2, 10, vec![1, 2, 3], 25);
         assert_eq!(page.pages, 3);
         assert!(page.has_next && page.has_prev);
         assert_eq!(
@@ -225,15 +228,7 @@ mod tests {
             "/api/v1/users?status=active&search=a+b&page=3&size=10"
         );
 
-        let empty = Page::new(
-            &req,
-            PageRequest { page: 1, size: 10 },
-            Paged::<i32> {
-                items: vec![],
-                total: 0,
-            },
-            |x| x,
-        );
+        let empty = page_of(uri, 1, 10, vec![], 0);
         assert_eq!(
             (empty.pages, empty.has_next, empty.has_prev),
             (0, false, false)

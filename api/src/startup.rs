@@ -14,20 +14,22 @@ use service::todos::ListTotals;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::{AuthRateLimiter, JwtKeys};
 use crate::config::Config;
 use crate::routes::fallback::{self, RouteMethods};
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
+use crate::throttle::AuthRateLimiter;
+use crate::tokens::JwtKeys;
 
 /// Users whose list totals are remembered at once (the least recently used go first).
 const LIST_TOTALS_USERS: u64 = 100_000;
 
-/// Why the server could not start.
-#[derive(Debug, thiserror::Error)]
+/// Why the server could not start. `Debug` prints the whole chain of
+/// causes, for the log line that reports it.
+#[derive(thiserror::Error)]
 pub enum StartupError {
     /// The database could not be reached or migrated.
-    #[error("database {url}: {source}")]
+    #[error("database {url} cannot be reached or migrated")]
     Database {
         /// The database URL, password redacted.
         url: String,
@@ -46,11 +48,11 @@ pub enum StartupError {
         /// Their names.
         names: String,
     },
-    /// Something that should not fail did.
-    #[error("{0}")]
-    Internal(String),
+    /// The password hasher could not make its timing-equaliser hash.
+    #[error("cannot start the password hasher")]
+    Passwords(#[source] service::ServiceError),
     /// The listener could not be bound.
-    #[error("cannot listen on {address}: {source}")]
+    #[error("cannot listen on {address}")]
     Bind {
         /// `host:port`.
         address: String,
@@ -58,6 +60,12 @@ pub enum StartupError {
         #[source]
         source: std::io::Error,
     },
+}
+
+impl std::fmt::Debug for StartupError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        service::error::error_chain_fmt(self, f)
+    }
 }
 
 /// Opens the pool and brings the schema up to date (or refuses to start).
@@ -94,7 +102,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
     }
     let passwords = Passwords::new(config.bcrypt_cost, config.password_hash_concurrency)
         .await
-        .map_err(|e| StartupError::Internal(e.to_string()))?;
+        .map_err(StartupError::Passwords)?;
     Ok(AppState {
         db,
         jwt: Arc::new(JwtKeys::new(

@@ -6,9 +6,10 @@ use sea_orm::DatabaseConnection;
 use service::passwords::Passwords;
 use service::todos::ListTotals;
 
-use crate::auth::{AuthRateLimiter, JwtKeys};
 use crate::config::Config;
 use crate::telemetry::Metrics;
+use crate::throttle::AuthRateLimiter;
+use crate::tokens::JwtKeys;
 
 /// Shared application state, cloned cheaply into each worker.
 #[derive(Debug, Clone)]

@@ -29,7 +29,8 @@ crate::string_enum_text!(Theme {
 
 /// Default of [`Model::timezone`].
 pub const DEFAULT_TIMEZONE: &str = "UTC";
-/// Default of [`Model::default_page_size`].
+/// Default of [`Model::default_page_size`], and so the page size of every
+/// list whose request names none (the service's `paging` reads it from here).
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 /// Smallest and largest [`Model::default_page_size`] (a CHECK enforces it).
 pub const PAGE_SIZE_RANGE: std::ops::RangeInclusive<i32> = 1..=100;

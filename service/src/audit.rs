@@ -79,6 +79,15 @@ impl Event {
         }
     }
 
+    /// A successful event of an admin (`actor`) on another user (`target`).
+    #[must_use]
+    pub fn by_admin(action: &'static str, actor: Uuid, target: Uuid) -> Self {
+        Self {
+            user_id: Some(actor),
+            ..Self::on_user(action, target)
+        }
+    }
+
     /// Adds details.
     #[must_use]
     pub fn with_details(mut self, details: serde_json::Value) -> Self {

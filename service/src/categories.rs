@@ -11,21 +11,19 @@
 //! vouches for a stale name. Deleting a category leaves its todos without
 //! one, and that is a change of each of them (version and `updated_at`).
 
-use std::collections::HashMap;
-
 use entity::{category, todo};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select,
 };
 use uuid::Uuid;
 
-use crate::paging::{self, PageRequest, Paged};
+use crate::labels::{self, Label};
+use crate::paging::{PageRequest, Paged};
 use crate::todos::ListTotals;
-use crate::version::{self, Expected};
-use crate::{ServiceError, ServiceResult, clock, names, txn};
+use crate::version::{self, Expected, Versioned};
+use crate::{ServiceError, ServiceResult, clock, txn};
 
 const ENTITY: &str = "category";
 
@@ -58,6 +56,45 @@ pub struct CategoryChanges {
     pub expected: Vec<Expected>,
 }
 
+impl Label for category::Entity {
+    const ENTITY: &'static str = ENTITY;
+    const ID: category::Column = category::Column::Id;
+    const USER_ID: category::Column = category::Column::UserId;
+    const NAME_KEY: category::Column = category::Column::NameKey;
+
+    type View = CategoryView;
+    fn view(category: category::Model, todo_count: u64) -> CategoryView {
+        CategoryView {
+            category,
+            todo_count,
+        }
+    }
+    fn id(category: &category::Model) -> Uuid {
+        category.id
+    }
+
+    // A todo names its category itself.
+    type Link = todo::Entity;
+    const LINK: todo::Column = todo::Column::CategoryId;
+    fn links() -> Select<todo::Entity> {
+        todo::Entity::find()
+    }
+    fn carried_by(ids: &[Uuid]) -> SimpleExpr {
+        todo::Column::CategoryId.is_in(ids.iter().copied())
+    }
+}
+
+/// A category name is unique per user: a write that clashes is a conflict on `name`.
+impl Versioned for category::Entity {
+    const ID: category::Column = category::Column::Id;
+    const VERSION: category::Column = category::Column::Version;
+    const UPDATED_AT: category::Column = category::Column::UpdatedAt;
+
+    fn write_error(err: DbErr) -> ServiceError {
+        labels::name_taken(err)
+    }
+}
+
 /// The caller's categories by name, with their live todo counts: three
 /// statements (the count, the page, the grouped todo counts).
 ///
@@ -68,21 +105,7 @@ pub async fn list(
     user_id: Uuid,
     page: PageRequest,
 ) -> ServiceResult<Paged<CategoryView>> {
-    let select = category::Entity::find()
-        .filter(category::Column::UserId.eq(user_id))
-        .order_by_asc(category::Column::NameKey)
-        .order_by_asc(category::Column::Id);
-    let paged = paging::fetch(db, select, page).await?;
-    let ids: Vec<Uuid> = paged.items.iter().map(|c| c.id).collect();
-    let counts = live_todo_counts(db, &ids).await?;
-    Ok(Paged {
-        total: paged.total,
-        items: paged
-            .items
-            .into_iter()
-            .map(|category| with_count(category, &counts))
-            .collect(),
-    })
+    labels::list::<category::Entity>(db, user_id, page).await
 }
 
 /// One of the caller's categories, with its live todo count (two statements).
@@ -94,11 +117,8 @@ pub async fn get(
     user_id: Uuid,
     id: Uuid,
 ) -> ServiceResult<CategoryView> {
-    let category = find_owned(db, user_id, id)
-        .await?
-        .ok_or(ServiceError::NotFound { entity: ENTITY })?;
-    let counts = live_todo_counts(db, &[id]).await?;
-    Ok(with_count(category, &counts))
+    let category = labels::get_owned::<category::Entity>(db, user_id, id).await?;
+    Ok(labels::counted::<category::Entity>(db, category).await?)
 }
 
 /// Creates a category for the caller.
@@ -111,30 +131,20 @@ pub async fn create(
     user_id: Uuid,
     new: NewCategory,
 ) -> ServiceResult<CategoryView> {
-    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
-    let key = names::key(&new.name);
-    ensure_name_free(&txn, user_id, &key, None).await?;
-    let now = clock::now();
-    let category = category::Model {
-        id: clock::new_id(),
-        user_id,
-        name: names::display(&new.name),
-        name_key: key,
-        color: new.color,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    };
-    category::Entity::insert(category::ActiveModel::from(category.clone()))
-        .exec_without_returning(&txn)
-        .await
-        // The index decides a race the check above could not see.
-        .map_err(|err| ServiceError::unique_or(err, "name"))?;
-    txn.commit().await?;
-    Ok(CategoryView {
-        category,
-        todo_count: 0,
+    labels::create::<category::Entity>(db, user_id, &new.name, |name, name_key| {
+        let now = clock::now();
+        category::Model {
+            id: clock::new_id(),
+            user_id,
+            name,
+            name_key,
+            color: new.color,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
     })
+    .await
 }
 
 /// Renames or recolours one of the caller's categories, in one transaction.
@@ -150,55 +160,41 @@ pub async fn update(
     changes: CategoryChanges,
 ) -> ServiceResult<CategoryView> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
-    let current = find_owned(&txn, user_id, id)
-        .await?
-        .ok_or(ServiceError::NotFound { entity: ENTITY })?;
+    let current = labels::get_owned::<category::Entity>(&txn, user_id, id).await?;
     version::check_all(&changes.expected, current.version)?;
     if changes.name.is_none() && changes.color.is_none() {
-        let counts = live_todo_counts(&txn, &[id]).await?;
+        let view = labels::counted::<category::Entity>(&txn, current).await?;
         txn.commit().await?;
-        return Ok(with_count(current, &counts));
+        return Ok(view);
     }
-    let now = clock::now();
     let mut am = category::ActiveModel {
         id: Set(id),
-        version: Set(current.version + 1),
-        updated_at: Set(now),
         ..Default::default()
     };
     if let Some(name) = &changes.name {
-        let key = names::key(name);
-        ensure_name_free(&txn, user_id, &key, Some(id)).await?;
-        am.name = Set(names::display(name));
+        let (name, key) =
+            labels::free_name::<category::Entity>(&txn, user_id, name, Some(id)).await?;
+        am.name = Set(name);
         am.name_key = Set(key);
     }
     if let Some(color) = changes.color {
         am.color = Set(color);
     }
-    let updated = match category::Entity::update(am)
-        .validate()?
-        .filter(category::Column::Version.eq(current.version))
-        .exec(&txn)
-        .await
-    {
-        Ok(model) => model,
-        Err(DbErr::RecordNotUpdated) => {
-            return Err(lost_race(&txn, id, &changes.expected).await);
-        }
-        Err(err) => return Err(ServiceError::unique_or(err, "name")),
-    };
+    let updated = version::save_guarded::<category::Entity>(
+        &txn,
+        am,
+        current.version,
+        &changes.expected,
+        ENTITY,
+    )
+    .await?;
     // Its todos show the new name or colour: their representation changed.
-    todo::Entity::update_many()
-        .col_expr(
-            todo::Column::Version,
-            Expr::col(todo::Column::Version).add(1),
-        )
-        .filter(todo::Column::CategoryId.eq(id))
+    labels::touch_todos::<category::Entity>(&[id], false)
         .exec(&txn)
         .await?;
-    let counts = live_todo_counts(&txn, &[id]).await?;
+    let view = labels::counted::<category::Entity>(&txn, updated).await?;
     txn.commit().await?;
-    Ok(with_count(updated, &counts))
+    Ok(view)
 }
 
 /// Deletes one of the caller's categories. Its todos stay, without a
@@ -215,21 +211,13 @@ pub async fn delete(
     expected: &[Expected],
 ) -> ServiceResult<()> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
-    let current = find_owned(&txn, user_id, id)
-        .await?
-        .ok_or(ServiceError::NotFound { entity: ENTITY })?;
+    let current = labels::get_owned::<category::Entity>(&txn, user_id, id).await?;
     version::check_all(expected, current.version)?;
     // The foreign key would set `category_id` to NULL too; setting it here
     // as well makes the one statement that raises the versions also the one
     // that detaches the todos, whatever the engine's foreign key settings.
-    todo::Entity::update_many()
+    labels::touch_todos::<category::Entity>(&[id], true)
         .col_expr(todo::Column::CategoryId, Expr::value(None::<Uuid>))
-        .col_expr(
-            todo::Column::Version,
-            Expr::col(todo::Column::Version).add(1),
-        )
-        .col_expr(todo::Column::UpdatedAt, Expr::value(clock::now()))
-        .filter(todo::Column::CategoryId.eq(id))
         .filter(todo::Column::UserId.eq(user_id))
         .exec(&txn)
         .await?;
@@ -239,7 +227,8 @@ pub async fn delete(
         .exec(&txn)
         .await?;
     if deleted.rows_affected == 0 {
-        return Err(lost_race(&txn, id, expected).await);
+        let lost = version::lost_race_of::<category::Entity>(&txn, id, expected, ENTITY);
+        return Err(lost.await);
     }
     totals.commit(txn, user_id).await?;
     Ok(())
@@ -251,10 +240,7 @@ pub(crate) async fn find_owned(
     user_id: Uuid,
     id: Uuid,
 ) -> Result<Option<category::Model>, DbErr> {
-    category::Entity::find_by_id(id)
-        .filter(category::Column::UserId.eq(user_id))
-        .one(conn)
-        .await
+    Ok(find_owned_many(conn, user_id, &[id]).await?.pop())
 }
 
 /// The caller's categories among `ids` (fewer when some are not theirs),
@@ -264,72 +250,5 @@ pub(crate) async fn find_owned_many(
     user_id: Uuid,
     ids: &[Uuid],
 ) -> Result<Vec<category::Model>, DbErr> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    category::Entity::find()
-        .filter(category::Column::Id.is_in(ids.iter().copied()))
-        .filter(category::Column::UserId.eq(user_id))
-        .all(conn)
-        .await
-}
-
-/// Fails with a conflict on `name` if another of the caller's categories has `key`.
-async fn ensure_name_free(
-    conn: &impl ConnectionTrait,
-    user_id: Uuid,
-    key: &str,
-    except: Option<Uuid>,
-) -> ServiceResult<()> {
-    let columns = names::NameColumns {
-        user_id: category::Column::UserId,
-        name_key: category::Column::NameKey,
-        id: category::Column::Id,
-    };
-    names::ensure_free::<category::Entity>(conn, columns, user_id, key, except).await
-}
-
-/// Live todos per category of `ids`, in one grouped query (none for no ids).
-async fn live_todo_counts(
-    conn: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, u64>, DbErr> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Option<Uuid>, i64)> = todo::Entity::find()
-        .select_only()
-        .column(todo::Column::CategoryId)
-        .column_as(Expr::cust("COUNT(*)"), "todo_count")
-        .filter(todo::Column::CategoryId.is_in(ids.iter().copied()))
-        .filter(todo::Column::DeletedAt.is_null())
-        .group_by(todo::Column::CategoryId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, n)| Some((id?, u64::try_from(n).unwrap_or(0))))
-        .collect())
-}
-
-fn with_count(category: category::Model, counts: &HashMap<Uuid, u64>) -> CategoryView {
-    CategoryView {
-        todo_count: counts.get(&category.id).copied().unwrap_or(0),
-        category,
-    }
-}
-
-/// Names what a guarded write that matched nothing ran into.
-async fn lost_race(conn: &impl ConnectionTrait, id: Uuid, expected: &[Expected]) -> ServiceError {
-    // A locking read sees the latest committed row even under MySQL's
-    // repeatable read, where a plain read would show the transaction's snapshot.
-    let now = category::Entity::find_by_id(id)
-        .lock_shared()
-        .one(conn)
-        .await;
-    match now {
-        Ok(row) => version::lost_race(expected, row.map(|c| c.version), ENTITY),
-        Err(err) => err.into(),
-    }
+    labels::find_owned::<category::Entity>(conn, user_id, ids).await
 }

@@ -13,6 +13,7 @@ pub mod categories;
 pub mod clock;
 pub mod context;
 pub mod error;
+mod labels;
 pub mod names;
 pub mod paging;
 pub mod passwords;

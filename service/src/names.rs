@@ -1,47 +1,8 @@
 //! Names of categories and tags: stored as typed (trimmed), unique per user
 //! by their key (trimmed and lower-cased), so "Work" and " work" are one name.
+//! The check that a name is free is the labels' own (`labels::free_name`).
 
 use std::collections::HashSet;
-
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use uuid::Uuid;
-
-use crate::{ServiceError, ServiceResult};
-
-/// The columns a named, per-user entity (a category, a tag) is unique by.
-pub(crate) struct NameColumns<C> {
-    /// The owner.
-    pub user_id: C,
-    /// The name's key.
-    pub name_key: C,
-    /// The primary key.
-    pub id: C,
-}
-
-/// Fails with a conflict on `name` if another row of the caller's (any but
-/// `except`) has `key`. The unique index still decides races; this names the
-/// field before the write.
-///
-/// # Errors
-/// [`ServiceError::Conflict`] on `name`, or the database error.
-pub(crate) async fn ensure_free<E: EntityTrait>(
-    conn: &impl ConnectionTrait,
-    columns: NameColumns<E::Column>,
-    user_id: Uuid,
-    key: &str,
-    except: Option<Uuid>,
-) -> ServiceResult<()> {
-    let mut select = E::find()
-        .filter(columns.user_id.eq(user_id))
-        .filter(columns.name_key.eq(key));
-    if let Some(except) = except {
-        select = select.filter(columns.id.ne(except));
-    }
-    if select.one(conn).await?.is_some() {
-        return Err(ServiceError::taken("name"));
-    }
-    Ok(())
-}
 
 /// The display form of a name: the name without surrounding whitespace.
 #[must_use]

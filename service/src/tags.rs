@@ -12,14 +12,15 @@ use std::collections::HashMap;
 use entity::{tag, todo, todo_tag};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt as _};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, JoinType,
-    QueryFilter, QueryOrder, QuerySelect, RelationTrait,
+    QueryFilter, QuerySelect, RelationTrait, Select,
 };
 use uuid::Uuid;
 
-use crate::paging::{self, PageRequest, Paged};
+use crate::labels::{self, Label};
+use crate::paging::{PageRequest, Paged};
 use crate::todos::ListTotals;
 use crate::{ServiceError, ServiceResult, batch, clock, names, txn};
 
@@ -37,6 +38,36 @@ pub struct TagView {
     pub todo_count: u64,
 }
 
+impl Label for tag::Entity {
+    const ENTITY: &'static str = ENTITY;
+    const ID: tag::Column = tag::Column::Id;
+    const USER_ID: tag::Column = tag::Column::UserId;
+    const NAME_KEY: tag::Column = tag::Column::NameKey;
+
+    type View = TagView;
+    fn view(tag: tag::Model, todo_count: u64) -> TagView {
+        TagView { tag, todo_count }
+    }
+    fn id(tag: &tag::Model) -> Uuid {
+        tag.id
+    }
+
+    // A todo carries its tags through `todo_tags`.
+    type Link = todo_tag::Entity;
+    const LINK: todo_tag::Column = todo_tag::Column::TagId;
+    fn links() -> Select<todo_tag::Entity> {
+        todo_tag::Entity::find().join(JoinType::InnerJoin, todo_tag::Relation::Todo.def())
+    }
+    fn carried_by(ids: &[Uuid]) -> SimpleExpr {
+        let carrying = Query::select()
+            .column(todo_tag::Column::TodoId)
+            .from(todo_tag::Entity)
+            .and_where(Expr::col(todo_tag::Column::TagId).is_in(ids.iter().copied()))
+            .to_owned();
+        todo::Column::Id.in_subquery(carrying)
+    }
+}
+
 /// The caller's tags by name, with their live todo counts: three statements
 /// (the count, the page, the grouped todo counts).
 ///
@@ -47,21 +78,7 @@ pub async fn list(
     user_id: Uuid,
     page: PageRequest,
 ) -> ServiceResult<Paged<TagView>> {
-    let select = tag::Entity::find()
-        .filter(tag::Column::UserId.eq(user_id))
-        .order_by_asc(tag::Column::NameKey)
-        .order_by_asc(tag::Column::Id);
-    let paged = paging::fetch(db, select, page).await?;
-    let ids: Vec<Uuid> = paged.items.iter().map(|t| t.id).collect();
-    let counts = live_todo_counts(db, &ids).await?;
-    Ok(Paged {
-        total: paged.total,
-        items: paged
-            .items
-            .into_iter()
-            .map(|tag| with_count(tag, &counts))
-            .collect(),
-    })
+    labels::list::<tag::Entity>(db, user_id, page).await
 }
 
 /// Creates a tag for the caller; the name is 1–50 characters once trimmed
@@ -71,16 +88,7 @@ pub async fn list(
 /// [`ServiceError::Conflict`] naming `name` when the caller has a tag of that
 /// name (in any case).
 pub async fn create(db: &DatabaseConnection, user_id: Uuid, name: &str) -> ServiceResult<TagView> {
-    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
-    let key = names::key(name);
-    ensure_name_free(&txn, user_id, &key, None).await?;
-    let tag = new_tag(user_id, names::display(name), key);
-    tag::Entity::insert(tag::ActiveModel::from(tag.clone()))
-        .exec_without_returning(&txn)
-        .await
-        .map_err(|err| ServiceError::unique_or(err, "name"))?;
-    txn.commit().await?;
-    Ok(TagView { tag, todo_count: 0 })
+    labels::create::<tag::Entity>(db, user_id, name, |name, key| new_tag(user_id, name, key)).await
 }
 
 /// Renames one of the caller's tags, in one transaction with the version
@@ -97,15 +105,9 @@ pub async fn rename(
     name: &str,
 ) -> ServiceResult<TagView> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
-    let current = find_owned(&txn, user_id, &[id]).await?;
-    let mut current = current
-        .into_iter()
-        .next()
-        .ok_or(ServiceError::NotFound { entity: ENTITY })?;
-    let key = names::key(name);
-    ensure_name_free(&txn, user_id, &key, Some(id)).await?;
-    current.name = names::display(name);
-    current.name_key = key;
+    let mut current = labels::get_owned::<tag::Entity>(&txn, user_id, id).await?;
+    (current.name, current.name_key) =
+        labels::free_name::<tag::Entity>(&txn, user_id, name, Some(id)).await?;
     current.updated_at = clock::now();
     tag::Entity::update(tag::ActiveModel {
         id: Set(id),
@@ -116,11 +118,13 @@ pub async fn rename(
     })
     .exec_without_returning(&txn)
     .await
-    .map_err(|err| ServiceError::unique_or(err, "name"))?;
-    touch_todos_of(&txn, &[id], false).await?;
-    let counts = live_todo_counts(&txn, &[id]).await?;
+    .map_err(labels::name_taken)?;
+    labels::touch_todos::<tag::Entity>(&[id], false)
+        .exec(&txn)
+        .await?;
+    let view = labels::counted::<tag::Entity>(&txn, current).await?;
     totals.commit(txn, user_id).await?;
-    Ok(with_count(current, &counts))
+    Ok(view)
 }
 
 /// Deletes one of the caller's tags: it leaves every todo it was on, and
@@ -135,10 +139,10 @@ pub async fn delete(
     id: Uuid,
 ) -> ServiceResult<()> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
-    if find_owned(&txn, user_id, &[id]).await?.is_empty() {
-        return Err(ServiceError::NotFound { entity: ENTITY });
-    }
-    touch_todos_of(&txn, &[id], true).await?;
+    labels::get_owned::<tag::Entity>(&txn, user_id, id).await?;
+    labels::touch_todos::<tag::Entity>(&[id], true)
+        .exec(&txn)
+        .await?;
     // The links go with the tag (foreign key cascade).
     tag::Entity::delete_by_id(id).exec(&txn).await?;
     totals.commit(txn, user_id).await?;
@@ -179,7 +183,7 @@ pub async fn merge(
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     let mut wanted = sources.clone();
     wanted.push(target_id);
-    let found = find_owned(&txn, user_id, &wanted).await?;
+    let found = labels::find_owned::<tag::Entity>(&txn, user_id, &wanted).await?;
     let target = found
         .iter()
         .find(|t| t.id == target_id)
@@ -188,7 +192,9 @@ pub async fn merge(
     if found.len() != wanted.len() {
         return Err(ServiceError::NotFound { entity: ENTITY });
     }
-    touch_todos_of(&txn, &sources, true).await?;
+    labels::touch_todos::<tag::Entity>(&sources, true)
+        .exec(&txn)
+        .await?;
     // INSERT INTO todo_tags (todo_id, tag_id)
     //   SELECT todo_id, <target> FROM todo_tags WHERE tag_id IN (<sources>)
     //   AND todo_id NOT IN (SELECT todo_id FROM todo_tags WHERE tag_id = <target>)
@@ -220,9 +226,9 @@ pub async fn merge(
         .filter(tag::Column::UserId.eq(user_id))
         .exec(&txn)
         .await?;
-    let counts = live_todo_counts(&txn, &[target_id]).await?;
+    let view = labels::counted::<tag::Entity>(&txn, target).await?;
     totals.commit(txn, user_id).await?;
-    Ok(with_count(target, &counts))
+    Ok(view)
 }
 
 /// The caller's tags named `names` (any case), creating the missing ones, in
@@ -342,85 +348,6 @@ async fn by_keys(
     Ok(found)
 }
 
-/// The caller's tags among `ids` (fewer when some are not theirs).
-async fn find_owned(
-    conn: &impl ConnectionTrait,
-    user_id: Uuid,
-    ids: &[Uuid],
-) -> Result<Vec<tag::Model>, DbErr> {
-    tag::Entity::find()
-        .filter(tag::Column::Id.is_in(ids.iter().copied()))
-        .filter(tag::Column::UserId.eq(user_id))
-        .all(conn)
-        .await
-}
-
-/// Raises the version of every todo carrying one of `tag_ids` (one
-/// statement); `edited` also sets their `updated_at` (their set of tags
-/// changes, not only a tag's name).
-async fn touch_todos_of(
-    conn: &impl ConnectionTrait,
-    tag_ids: &[Uuid],
-    edited: bool,
-) -> Result<(), DbErr> {
-    let carrying = Query::select()
-        .column(todo_tag::Column::TodoId)
-        .from(todo_tag::Entity)
-        .and_where(Expr::col(todo_tag::Column::TagId).is_in(tag_ids.iter().copied()))
-        .to_owned();
-    let mut update = todo::Entity::update_many()
-        .col_expr(
-            todo::Column::Version,
-            Expr::col(todo::Column::Version).add(1),
-        )
-        .filter(todo::Column::Id.in_subquery(carrying));
-    if edited {
-        update = update.col_expr(todo::Column::UpdatedAt, Expr::value(clock::now()));
-    }
-    update.exec(conn).await?;
-    Ok(())
-}
-
-/// Fails with a conflict on `name` if another of the caller's tags has `key`.
-async fn ensure_name_free(
-    conn: &impl ConnectionTrait,
-    user_id: Uuid,
-    key: &str,
-    except: Option<Uuid>,
-) -> ServiceResult<()> {
-    let columns = names::NameColumns {
-        user_id: tag::Column::UserId,
-        name_key: tag::Column::NameKey,
-        id: tag::Column::Id,
-    };
-    names::ensure_free::<tag::Entity>(conn, columns, user_id, key, except).await
-}
-
-/// Live todos per tag of `ids`, in one grouped query (none for no ids).
-async fn live_todo_counts(
-    conn: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, u64>, DbErr> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows: Vec<(Uuid, i64)> = todo_tag::Entity::find()
-        .select_only()
-        .column(todo_tag::Column::TagId)
-        .column_as(Expr::cust("COUNT(*)"), "todo_count")
-        .join(JoinType::InnerJoin, todo_tag::Relation::Todo.def())
-        .filter(todo_tag::Column::TagId.is_in(ids.iter().copied()))
-        .filter(todo::Column::DeletedAt.is_null())
-        .group_by(todo_tag::Column::TagId)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
-        .collect())
-}
-
 fn new_tag(user_id: Uuid, name: String, name_key: String) -> tag::Model {
     let now = clock::now();
     tag::Model {
@@ -430,12 +357,5 @@ fn new_tag(user_id: Uuid, name: String, name_key: String) -> tag::Model {
         name_key,
         created_at: now,
         updated_at: now,
-    }
-}
-
-fn with_count(tag: tag::Model, counts: &HashMap<Uuid, u64>) -> TagView {
-    TagView {
-        todo_count: counts.get(&tag.id).copied().unwrap_or(0),
-        tag,
     }
 }

@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::accounts::{Account, bump, load, with_preferences};
+use crate::accounts::{self, Account};
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::paging::{self, PageRequest, Paged};
@@ -118,16 +118,8 @@ pub async fn list(
         .order_by(key, order.clone())
         .order_by(Column::Id, order)
         .find_also_related(user_preferences::Entity);
-    let Paged { items: rows, total } = paging::fetch(db, select, page).await?;
-    let items = rows
-        .into_iter()
-        .map(|(user, preferences)| {
-            let preferences = preferences
-                .unwrap_or_else(|| user_preferences::Model::defaults_for(user.id, user.created_at));
-            Account { user, preferences }
-        })
-        .collect();
-    Ok(Paged { items, total })
+    let paged = paging::fetch(db, select, page).await?;
+    Ok(paged.map(|(user, preferences)| Account::new(user, preferences)))
 }
 
 /// One user, deleted or not.
@@ -135,9 +127,9 @@ pub async fn list(
 /// # Errors
 /// [`ServiceError::NotFound`].
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> ServiceResult<Account> {
-    load(db, id)
-        .await?
-        .ok_or(ServiceError::NotFound { entity: "user" })
+    accounts::load(db, id).await?.ok_or(ServiceError::NotFound {
+        entity: accounts::ENTITY,
+    })
 }
 
 /// Begins `actor`'s transaction on user `id`, holding the target's row
@@ -165,8 +157,10 @@ async fn begin_on(
             target = locked;
         }
     }
-    let target = target.ok_or(ServiceError::NotFound { entity: "user" })?;
-    let current = with_preferences(&txn, target).await?;
+    let target = target.ok_or(ServiceError::NotFound {
+        entity: accounts::ENTITY,
+    })?;
+    let current = accounts::with_preferences(&txn, target).await?;
     Ok((txn, current))
 }
 
@@ -208,8 +202,6 @@ pub async fn update(
     }
     let mut am = user::ActiveModel {
         id: Set(id),
-        version: Set(current.user.version + 1),
-        updated_at: Set(clock::now()),
         ..Default::default()
     };
     if let Some(status) = changes.status {
@@ -218,14 +210,14 @@ pub async fn update(
     if let Some(is_admin) = changes.is_admin {
         am.is_admin = Set(is_admin);
     }
-    let user = bump(&txn, am, current.user.version).await?;
+    let user = accounts::save(&txn, am, current.user.version, &changes.expected).await?;
     if disables {
         sessions::revoke_all(&txn, id, None).await?;
     }
     audit::record(
         &txn,
         client,
-        admin_event(action::ADMIN_USER_UPDATE, actor, id).with_details(serde_json::json!({
+        Event::by_admin(action::ADMIN_USER_UPDATE, actor, id).with_details(serde_json::json!({
             "status": changes.status.map(|s| s.as_str()),
             "is_admin": changes.is_admin,
         })),
@@ -238,94 +230,38 @@ pub async fn update(
     })
 }
 
-fn admin_event(action: &'static str, actor: Uuid, target: Uuid) -> Event {
-    Event {
-        user_id: Some(actor),
-        action,
-        entity_type: Some("user"),
-        entity_id: Some(target.to_string()),
-        success: true,
-        details: None,
-    }
-}
-
-/// Soft-deletes `user` inside the caller's transaction: `deleted_at` set,
-/// status `inactive`, version raised, every session revoked.
-pub(crate) async fn soft_delete_in(
-    conn: &impl ConnectionTrait,
-    user: &user::Model,
-) -> ServiceResult<user::Model> {
-    let now = clock::now();
-    let deleted = bump(
-        conn,
-        user::ActiveModel {
-            id: Set(user.id),
-            deleted_at: Set(Some(now)),
-            status: Set(user::UserStatus::Inactive),
-            version: Set(user.version + 1),
-            updated_at: Set(now),
-            ..Default::default()
-        },
-        user.version,
-    )
-    .await?;
-    sessions::revoke_all(conn, user.id, None).await?;
-    Ok(deleted)
-}
-
-/// Soft-deletes a user (an admin's action). Deleting a deleted user changes nothing.
+/// Deletes a user (an admin's action): a soft delete (sessions end at once,
+/// the data stays, restorable; deleting a deleted user changes nothing), or
+/// with `permanent` the user and everything they own, for good (the foreign
+/// keys cascade; their audit rows stay, with the user unset). `expected` is
+/// checked either way.
 ///
 /// # Errors
 /// [`ServiceError::NotFound`], a version error, or a conflict for one's own account.
-pub async fn soft_delete(
+pub async fn delete(
     db: &DatabaseConnection,
     totals: &ListTotals,
     actor: Uuid,
     id: Uuid,
     expected: &[Expected],
+    permanent: bool,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
     refuse_self(actor, id, "delete")?;
     let (txn, current) = begin_on(db, actor, id).await?;
     version::check_all(expected, current.user.version)?;
-    if current.user.deleted_at.is_none() {
-        soft_delete_in(&txn, &current.user).await?;
-        audit::record(
-            &txn,
-            client,
-            admin_event(action::ADMIN_USER_DELETE, actor, id),
-        )
-        .await?;
+    let action = if permanent {
+        user::Entity::delete_by_id(id).exec(&txn).await?;
+        Some(action::ADMIN_USER_PURGE)
+    } else if current.user.deleted_at.is_none() {
+        accounts::soft_delete(&txn, &current.user).await?;
+        Some(action::ADMIN_USER_DELETE)
+    } else {
+        None
+    };
+    if let Some(action) = action {
+        audit::record(&txn, client, Event::by_admin(action, actor, id)).await?;
     }
-    totals.commit(txn, id).await?;
-    Ok(())
-}
-
-/// Removes a user and everything they own (the foreign keys cascade);
-/// their audit rows stay, with the user unset. `expected` is checked as
-/// for a soft delete.
-///
-/// # Errors
-/// [`ServiceError::NotFound`], a conflict for one's own account, or a
-/// failed expectation.
-pub async fn purge(
-    db: &DatabaseConnection,
-    totals: &ListTotals,
-    actor: Uuid,
-    id: Uuid,
-    expected: &[Expected],
-    client: &ClientMeta,
-) -> ServiceResult<()> {
-    refuse_self(actor, id, "delete")?;
-    let (txn, current) = begin_on(db, actor, id).await?;
-    version::check_all(expected, current.user.version)?;
-    user::Entity::delete_by_id(id).exec(&txn).await?;
-    audit::record(
-        &txn,
-        client,
-        admin_event(action::ADMIN_USER_PURGE, actor, id),
-    )
-    .await?;
     totals.commit(txn, id).await?;
     Ok(())
 }
@@ -346,25 +282,15 @@ pub async fn restore(
         totals.commit(txn, id).await?;
         return Ok(current);
     }
-    let user = bump(
-        &txn,
-        user::ActiveModel {
-            id: Set(id),
-            deleted_at: Set(None),
-            status: Set(user::UserStatus::Active),
-            version: Set(current.user.version + 1),
-            updated_at: Set(clock::now()),
-            ..Default::default()
-        },
-        current.user.version,
-    )
-    .await?;
-    audit::record(
-        &txn,
-        client,
-        admin_event(action::ADMIN_USER_RESTORE, actor, id),
-    )
-    .await?;
+    let am = user::ActiveModel {
+        id: Set(id),
+        deleted_at: Set(None),
+        status: Set(user::UserStatus::Active),
+        ..Default::default()
+    };
+    let user = accounts::save(&txn, am, current.user.version, &[]).await?;
+    let event = Event::by_admin(action::ADMIN_USER_RESTORE, actor, id);
+    audit::record(&txn, client, event).await?;
     totals.commit(txn, id).await?;
     Ok(Account {
         user,

@@ -2,9 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use service::audit::Filter;
+use service::paging::PageRequest;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
+
+use crate::pagination::DEFAULT_PAGE_SIZE;
 
 /// One audit row.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -72,7 +76,24 @@ pub struct AuditLogQuery {
     #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default 20).
-    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[validate(custom(function = crate::pagination::validate_page_size))]
     #[param(minimum = 1, maximum = 100)]
     pub size: Option<u64>,
+}
+
+impl AuditLogQuery {
+    /// The rows the query asks for, and the page of them.
+    #[must_use]
+    pub fn into_parts(self) -> (Filter, PageRequest) {
+        let filter = Filter {
+            user_id: self.user_id,
+            action: self.action,
+            since: self.since,
+            until: self.until,
+        };
+        (
+            filter,
+            PageRequest::new(self.page, self.size, DEFAULT_PAGE_SIZE),
+        )
+    }
 }

@@ -1,46 +1,60 @@
 //! The todo list: its query parameters and its envelope, which serves both
 //! page-number and keyset (cursor) pagination.
 
+use std::borrow::Cow;
+
 use actix_web::HttpRequest;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize};
+use service::paging::{PageRequest, Paged};
 use service::todos::TodoList;
-use service::todos::cursor::Cursor;
-use service::todos::query::SortKey;
-use utoipa::{IntoParams, ToSchema};
+use service::todos::list::{Cursor, Deleted, Filter, ListRequest, Paging, SortKey};
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+use utoipa::{IntoParams, PartialSchema, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
 use super::enums::{Priority, SortOrder, TodoStatus};
 use super::rules::{timestamp, validate_tag_names, validate_timestamp};
 use super::todos::TodoOut;
-use crate::pagination::{page_link, with_params};
+use crate::error::{ApiError, ApiResult, ErrorKind};
+use crate::pagination::{Page, PageLinks, validate_page_size, with_params};
 
-/// Sort keys of the todo list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TodoSortKey {
-    /// Creation time.
-    CreatedAt,
-    /// Last change.
-    UpdatedAt,
-    /// Due date; todos without one come last in either direction.
-    DueDate,
-    /// Priority: low < medium < high < urgent.
-    Priority,
-    /// Title.
-    Title,
-}
+/// A sort key of the todo list as the API reads it: the service's
+/// [`SortKey`], whose spellings are the only list of keys (the schema's
+/// `enum` and the refusal of any other value are made from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TodoSortKey(pub SortKey);
 
 impl From<TodoSortKey> for SortKey {
     fn from(key: TodoSortKey) -> Self {
-        match key {
-            TodoSortKey::CreatedAt => Self::CreatedAt,
-            TodoSortKey::UpdatedAt => Self::UpdatedAt,
-            TodoSortKey::DueDate => Self::DueDate,
-            TodoSortKey::Priority => Self::Priority,
-            TodoSortKey::Title => Self::Title,
-        }
+        key.0
+    }
+}
+
+impl<'de> Deserialize<'de> for TodoSortKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<str>::deserialize(deserializer)?;
+        text.parse()
+            .map(Self)
+            .map_err(|_| serde::de::Error::unknown_variant(&text, &SortKey::NAMES))
+    }
+}
+
+impl PartialSchema for TodoSortKey {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(SortKey::NAMES))
+            .description(Some("Sort keys of the todo list."))
+            .into()
+    }
+}
+
+impl ToSchema for TodoSortKey {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("TodoSortKey")
     }
 }
 
@@ -93,13 +107,73 @@ pub struct TodoListQuery {
     #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default: the caller's `default_page_size` preference).
-    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[validate(custom(function = validate_page_size))]
     #[param(minimum = 1, maximum = 100)]
     pub size: Option<u64>,
     /// Keyset pagination: a `next_cursor` from an earlier answer, or empty to
     /// start a walk from the top. An undecodable cursor is `400`.
     #[serde(default, deserialize_with = "present")]
     pub cursor: Option<String>,
+}
+
+impl TodoListQuery {
+    /// The service's list request; a cursor that does not decode, or that
+    /// was made for another sort, is `400`.
+    ///
+    /// # Errors
+    /// `400` for such a cursor, `422` for a cursor with a page.
+    pub fn into_request(self) -> ApiResult<ListRequest> {
+        let sort_key = self.sort_by.map(Into::into);
+        let descending = self.sort_order.map(SortOrder::is_desc);
+        let paging = match (self.cursor.as_deref().map(str::trim), self.page) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::invalid_field(
+                    "cursor",
+                    "cannot be combined with page",
+                ));
+            }
+            (Some(""), None) => Paging::Cursor(None),
+            (Some(text), None) => {
+                let cursor =
+                    Cursor::decode(text).ok_or_else(|| bad_cursor("not a valid cursor"))?;
+                let other_key = sort_key.is_some_and(|k| k != cursor.sort.key);
+                let other_order = descending.is_some_and(|d| d != cursor.sort.descending);
+                if other_key || other_order {
+                    return Err(bad_cursor("it was made for another sort"));
+                }
+                Paging::Cursor(Some(cursor))
+            }
+            (None, page) => Paging::Page(page.unwrap_or(1).max(1)),
+        };
+        let deleted = if self.only_deleted == Some(true) {
+            Deleted::Only
+        } else if self.include_deleted == Some(true) {
+            Deleted::Include
+        } else {
+            Deleted::Hide
+        };
+        Ok(ListRequest {
+            filter: Filter {
+                statuses: self.status.into_iter().map(Into::into).collect(),
+                priorities: self.priority.into_iter().map(Into::into).collect(),
+                category_id: self.category_id,
+                tags: self.tag,
+                due_before: self.due_before,
+                due_after: self.due_after,
+                overdue: self.overdue == Some(true),
+                search: self.search,
+                deleted,
+            },
+            sort_key,
+            descending,
+            size: self.size,
+            paging,
+        })
+    }
+}
+
+fn bad_cursor(detail: &str) -> ApiError {
+    ApiError::new(ErrorKind::BadRequest, format!("cursor: {detail}"))
 }
 
 /// Navigation links of a todo page; each keeps the request's other parameters.
@@ -118,6 +192,25 @@ pub struct TodoPageLinks {
     /// The last page (absent in `cursor` mode).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last: Option<String>,
+}
+
+impl From<PageLinks> for TodoPageLinks {
+    fn from(links: PageLinks) -> Self {
+        let PageLinks {
+            self_,
+            next,
+            prev,
+            first,
+            last,
+        } = links;
+        Self {
+            self_,
+            next,
+            prev,
+            first: Some(first),
+            last: Some(last),
+        }
+    }
 }
 
 /// A page of todos. With `cursor`, `total`, `page`, `pages` and the
@@ -148,29 +241,39 @@ pub struct TodoPage {
 }
 
 impl TodoPage {
-    /// The envelope of an offset page (`page` is 1-based).
+    /// The envelope of an offset page (`page` is 1-based): the [`Page`]
+    /// every paged list answers, and the cursor to walk on from it.
     #[must_use]
     pub fn paged(req: &HttpRequest, page: u64, list: TodoList) -> Self {
-        let total = list.total.unwrap_or(0);
-        let size = list.size.max(1);
-        let pages = total.div_ceil(size);
-        let link = |p: u64| page_link(req, p, size);
+        let next_cursor = list.next_cursor.as_ref().map(Cursor::encode);
+        let request = PageRequest {
+            page,
+            size: list.size.max(1),
+        };
+        let paged = Paged {
+            items: list.items,
+            total: list.total.unwrap_or(0),
+        };
+        let Page {
+            items,
+            total,
+            page,
+            size,
+            pages,
+            has_next,
+            has_prev,
+            links,
+        } = Page::new(req, request, paged, TodoOut::from);
         Self {
-            items: list.items.into_iter().map(TodoOut::from).collect(),
+            items,
             total: Some(total),
             page: Some(page),
             size,
             pages: Some(pages),
-            has_next: page < pages,
-            has_prev: page > 1,
-            links: TodoPageLinks {
-                self_: link(page),
-                next: (page < pages).then(|| link(page + 1)),
-                prev: (page > 1).then(|| link((page - 1).min(pages.max(1)))),
-                first: Some(link(1)),
-                last: Some(link(pages.max(1))),
-            },
-            next_cursor: list.next_cursor.as_ref().map(Cursor::encode),
+            has_next,
+            has_prev,
+            links: links.into(),
+            next_cursor,
         }
     }
 

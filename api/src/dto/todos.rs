@@ -76,14 +76,33 @@ impl From<TodoView> for TodoOut {
             tags,
         }: TodoView,
     ) -> Self {
+        // Every column by name, so that a new one does not compile until it
+        // is either answered or listed here as kept from clients.
+        let entity::todo::Model {
+            id,
+            // The owner is the caller; not answered.
+            user_id: _,
+            // Answered as `category`, with its name and colour.
+            category_id: _,
+            title,
+            description,
+            status,
+            priority,
+            due_date,
+            completed_at,
+            deleted_at,
+            version,
+            created_at,
+            updated_at,
+        } = todo;
         Self {
-            id: todo.id,
-            title: todo.title,
-            description: todo.description,
-            status: todo.status.into(),
-            priority: todo.priority.into(),
-            due_date: todo.due_date.map(|t| t.to_utc()),
-            completed_at: todo.completed_at.map(|t| t.to_utc()),
+            id,
+            title,
+            description,
+            status: status.into(),
+            priority: priority.into(),
+            due_date: due_date.map(|t| t.to_utc()),
+            completed_at: completed_at.map(|t| t.to_utc()),
             category: category.map(|c| TodoCategory {
                 id: c.id,
                 name: c.name,
@@ -96,10 +115,10 @@ impl From<TodoView> for TodoOut {
                     name: t.name,
                 })
                 .collect(),
-            created_at: todo.created_at.to_utc(),
-            updated_at: todo.updated_at.to_utc(),
-            deleted_at: todo.deleted_at.map(|t| t.to_utc()),
-            version: todo.version,
+            created_at: created_at.to_utc(),
+            updated_at: updated_at.to_utc(),
+            deleted_at: deleted_at.map(|t| t.to_utc()),
+            version,
         }
     }
 }
@@ -139,15 +158,25 @@ pub struct TodoCreate {
 }
 
 impl From<TodoCreate> for NewTodo {
-    fn from(body: TodoCreate) -> Self {
+    fn from(
+        TodoCreate {
+            title,
+            description,
+            status,
+            priority,
+            due_date,
+            category_id,
+            tags,
+        }: TodoCreate,
+    ) -> Self {
         Self {
-            title: body.title,
-            description: body.description,
-            status: body.status.map(Into::into),
-            priority: body.priority.map(Into::into),
-            due_date: body.due_date,
-            category_id: body.category_id,
-            tags: body.tags.unwrap_or_default(),
+            title,
+            description,
+            status: status.map(Into::into),
+            priority: priority.map(Into::into),
+            due_date,
+            category_id,
+            tags: tags.unwrap_or_default(),
         }
     }
 }
@@ -200,14 +229,25 @@ impl TodoUpdate {
     /// The service's change set, with the expectations of the request.
     #[must_use]
     pub fn into_changes(self, expected: Vec<service::version::Expected>) -> TodoChanges {
+        let Self {
+            title,
+            description,
+            status,
+            priority,
+            due_date,
+            category_id,
+            tags,
+            // Already turned into `expected` by the route, with `If-Match`.
+            version: _,
+        } = self;
         TodoChanges {
-            title: self.title,
-            description: self.description,
-            status: self.status.map(Into::into),
-            priority: self.priority.map(Into::into),
-            due_date: self.due_date,
-            category_id: self.category_id,
-            tags: self.tags,
+            title,
+            description,
+            status: status.map(Into::into),
+            priority: priority.map(Into::into),
+            due_date,
+            category_id,
+            tags,
             expected,
         }
     }

@@ -3,13 +3,18 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use service::accounts::{Account, PreferenceChanges};
-use utoipa::{IntoParams, ToSchema};
+use service::paging::PageRequest;
+use service::users::{Filter, SortKey};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 use uuid::Uuid;
 use validator::{Validate, ValidationError};
 
 use super::double_option;
 use super::enums::{SortOrder, Theme, UserStatus};
 use super::rules::{non_null, non_null_object, timestamp};
+use crate::error::Problem;
+use crate::pagination::DEFAULT_PAGE_SIZE;
+use crate::routes::responses::PROBLEM;
 
 /// A user as the API shows it (never with a password hash).
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -83,7 +88,7 @@ impl From<Account> for UserOut {
 }
 
 /// The todo sort keys a preference may name.
-pub const TODO_SORT_KEYS: &[&str] = &["created_at", "updated_at", "due_date", "priority", "title"];
+pub const TODO_SORT_KEYS: &[&str] = &service::todos::SortKey::NAMES;
 
 fn validate_timezone(tz: &str) -> Result<(), ValidationError> {
     tz.parse::<chrono_tz::Tz>().map(|_| ()).map_err(|_| {
@@ -212,6 +217,16 @@ pub enum UserSortKey {
     Username,
 }
 
+impl From<UserSortKey> for SortKey {
+    fn from(key: UserSortKey) -> Self {
+        match key {
+            UserSortKey::CreatedAt => Self::CreatedAt,
+            UserSortKey::Email => Self::Email,
+            UserSortKey::Username => Self::Username,
+        }
+    }
+}
+
 /// Filters and sort of the admin's user list.
 #[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -243,9 +258,30 @@ pub struct UserListQuery {
     #[param(minimum = 1)]
     pub page: Option<u64>,
     /// Items per page, 1–100 (default 20).
-    #[validate(range(min = 1, max = 100, message = "must be between 1 and 100"))]
+    #[validate(custom(function = crate::pagination::validate_page_size))]
     #[param(minimum = 1, maximum = 100)]
     pub size: Option<u64>,
+}
+
+impl UserListQuery {
+    /// The users the query asks for, in its order, and the page of them.
+    #[must_use]
+    pub fn into_parts(self) -> (Filter, PageRequest) {
+        let filter = Filter {
+            search: self.search,
+            status: self.status.map(Into::into),
+            is_admin: self.is_admin,
+            created_after: self.created_after,
+            created_before: self.created_before,
+            include_deleted: self.include_deleted.unwrap_or(false),
+            sort_by: self.sort_by.unwrap_or_default().into(),
+            descending: self.sort_order.unwrap_or_default().is_desc(),
+        };
+        (
+            filter,
+            PageRequest::new(self.page, self.size, DEFAULT_PAGE_SIZE),
+        )
+    }
 }
 
 /// `?permanent=true` on a delete.
@@ -255,6 +291,14 @@ pub struct UserListQuery {
 pub struct DeleteQuery {
     /// Remove for good instead of a soft delete.
     pub permanent: Option<bool>,
+}
+
+impl DeleteQuery {
+    /// Whether the delete is for good (`?permanent=true`), not a soft delete.
+    #[must_use]
+    pub fn is_permanent(self) -> bool {
+        self.permanent == Some(true)
+    }
 }
 
 /// The optional body of a delete: the version the client last saw, checked
@@ -275,4 +319,55 @@ impl DeleteBody {
     pub fn version_of(body: Option<Self>) -> Option<i32> {
         body.and_then(|body| body.version)
     }
+
+    /// What the operations that take it say of it.
+    pub const DESCRIPTION: &str = "Optional: the `version` the delete is based on (`409` if \
+                                   stale); no body deletes whatever the version";
 }
+
+// What the operations on versioned resources (todos, categories, users)
+// document alike: defined once, named by each operation's attribute. The
+// server reads these headers through `crate::conditional`.
+
+/// `If-Match` on a change, as documented.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchChange {
+    /// ETag of the version the change is based on
+    #[param(rename = "If-Match")]
+    pub if_match: Option<String>,
+}
+
+/// `If-Match` on a delete, as documented.
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Header)]
+pub struct IfMatchDelete {
+    /// ETag of the version the delete is based on
+    #[param(rename = "If-Match")]
+    pub if_match: Option<String>,
+}
+
+/// The answer to a read whose `If-None-Match` still holds.
+#[derive(Debug, IntoResponses)]
+#[response(status = 304, description = "Not modified (`If-None-Match`)")]
+pub struct NotModified;
+
+/// The answer to a write whose `If-Match` no longer holds.
+#[derive(Debug, IntoResponses)]
+#[response(status = 412, description = "`If-Match` does not match", content_type = PROBLEM)]
+pub struct IfMatchFailed(pub Problem);
+
+/// The answer to a body that does not fit its schema.
+#[derive(Debug, IntoResponses)]
+#[response(status = 422, description = "Invalid fields", content_type = PROBLEM)]
+pub struct InvalidFields(pub Problem);
+
+/// The answer to query parameters that do not fit their schema.
+#[derive(Debug, IntoResponses)]
+#[response(status = 422, description = "Invalid query parameters", content_type = PROBLEM)]
+pub struct InvalidQuery(pub Problem);
+
+/// The answer of an admin operation to a caller who is not one.
+#[derive(Debug, IntoResponses)]
+#[response(status = 403, description = "Not an admin", content_type = PROBLEM)]
+pub struct NotAdmin(pub Problem);

@@ -5,10 +5,10 @@ use service::audit;
 
 use crate::auth::AdminUser;
 use crate::dto::audit::{AuditLogOut, AuditLogQuery};
-use crate::error::{ApiResult, Problem};
+use crate::dto::users::{InvalidQuery, NotAdmin};
+use crate::error::ApiResult;
 use crate::extract::ValidQuery;
-use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
-use crate::routes::responses::PROBLEM;
+use crate::pagination::Page;
 use crate::state::AppState;
 
 /// Read the audit log
@@ -21,8 +21,8 @@ use crate::state::AppState;
     params(AuditLogQuery),
     responses(
         (status = 200, description = "A page of audit rows", body = Page<AuditLogOut>),
-        (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
+        NotAdmin,
+        InvalidQuery,
     )
 )]
 #[get("/admin/audit-logs")]
@@ -32,17 +32,7 @@ pub async fn audit_logs(
     _: AdminUser,
     ValidQuery(query): ValidQuery<AuditLogQuery>,
 ) -> ApiResult<web::Json<Page<AuditLogOut>>> {
-    let filter = audit::Filter {
-        user_id: query.user_id,
-        action: query.action,
-        since: query.since,
-        until: query.until,
-    };
-    let page = PageParams {
-        page: query.page,
-        size: query.size,
-    }
-    .request(DEFAULT_PAGE_SIZE);
+    let (filter, page) = query.into_parts();
     let paged = audit::list(&state.db, &filter, page).await?;
     Ok(web::Json(Page::new(&req, page, paged, AuditLogOut::from)))
 }

@@ -2,8 +2,10 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, delete, get, post, web};
+use entity::user;
 use service::accounts::{self, NewAccount};
 use service::sessions;
+use utoipa::IntoResponses;
 use uuid::Uuid;
 
 use crate::auth::{AuthAttempt, AuthUser, Client, PasswordAttempt};
@@ -12,24 +14,39 @@ use crate::dto::auth::{
     ChangePasswordRequest, LoginRequest, RefreshRequest, RegisterRequest, SessionOut, TokenPair,
     TokenType,
 };
-use crate::dto::users::UserOut;
+use crate::dto::users::{InvalidFields, UserOut};
 use crate::error::{ApiResult, Problem};
 use crate::extract::ValidJson;
 use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
+/// The answer of a login or registration attempt past the per-IP limit.
+#[derive(Debug, IntoResponses)]
+#[response(status = 429, description = "Too many attempts from this IP", content_type = PROBLEM)]
+pub struct TooManyAttempts(pub Problem);
+
+/// The answer of an operation that checks the account's password, past
+/// the per-account or per-IP limit of attempts.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 429,
+    description = "Too many password attempts for this account or from this IP",
+    content_type = PROBLEM
+)]
+pub struct TooManyPasswordAttempts(pub Problem);
+
+/// The token pair of a session just started (a login) or rotated (a refresh).
 fn token_pair(
     state: &AppState,
-    user: &entity::user::Model,
-    issued: sessions::Issued,
-) -> ApiResult<TokenPair> {
-    Ok(TokenPair {
+    (user, issued): (user::Model, sessions::Issued),
+) -> ApiResult<web::Json<TokenPair>> {
+    Ok(web::Json(TokenPair {
         access_token: state.jwt.issue(user.id, issued.session.id, user.is_admin)?,
         refresh_token: issued.refresh_token,
         token_type: TokenType::Bearer,
         expires_in: state.jwt.ttl().as_secs(),
-    })
+    }))
 }
 
 /// Register an account
@@ -45,8 +62,8 @@ fn token_pair(
     responses(
         (status = 201, description = "The new account", body = UserOut, headers(("ETag" = String, description = "The entity tag of the new account"), ("Location" = String, description = "`/api/v1/users/me`"))),
         (status = 409, description = "E-mail or username taken", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts from this IP", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+        TooManyAttempts,
     )
 )]
 #[post("/auth/register")]
@@ -69,10 +86,10 @@ pub async fn register(
         &client.0,
     )
     .await?;
+    let user = UserOut::from(account);
     let mut created = HttpResponse::Created();
     created.insert_header((LOCATION, format!("{API_PREFIX}/users/me")));
-    let version = account.user.version;
-    Ok(tagged(created, version, &UserOut::from(account)))
+    Ok(tagged(created, user.version, &user))
 }
 
 /// Log in
@@ -90,8 +107,8 @@ pub async fn register(
         (status = 200, description = "Logged in", body = TokenPair),
         (status = 401, description = "Wrong credentials, or an inactive or deleted account", body = Problem, content_type = PROBLEM),
         (status = 403, description = "The account is suspended", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many attempts from this IP", body = Problem, content_type = PROBLEM),
+        InvalidFields,
+        TooManyAttempts,
     )
 )]
 #[post("/auth/login")]
@@ -101,7 +118,7 @@ pub async fn login(
     client: Client,
     ValidJson(body): ValidJson<LoginRequest>,
 ) -> ApiResult<web::Json<TokenPair>> {
-    let (user, issued) = accounts::login(
+    let session = accounts::login(
         &state.db,
         &state.passwords,
         &body.email,
@@ -110,7 +127,7 @@ pub async fn login(
         &client.0,
     )
     .await?;
-    Ok(web::Json(token_pair(&state, &user, issued)?))
+    token_pair(&state, session)
 }
 
 /// Refresh a token pair
@@ -125,7 +142,7 @@ pub async fn login(
     responses(
         (status = 200, description = "A new token pair", body = TokenPair),
         (status = 401, description = "Unknown, expired, revoked or reused token, or the account is not active", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     )
 )]
 #[post("/auth/refresh")]
@@ -134,14 +151,9 @@ pub async fn refresh(
     client: Client,
     ValidJson(body): ValidJson<RefreshRequest>,
 ) -> ApiResult<web::Json<TokenPair>> {
-    let (user, issued) = sessions::rotate(
-        &state.db,
-        &body.refresh_token,
-        state.refresh_ttl(),
-        &client.0,
-    )
-    .await?;
-    Ok(web::Json(token_pair(&state, &user, issued)?))
+    let ttl = state.refresh_ttl();
+    let session = sessions::rotate(&state.db, &body.refresh_token, ttl, &client.0).await?;
+    token_pair(&state, session)
 }
 
 /// Log out
@@ -154,7 +166,7 @@ pub async fn refresh(
     request_body = RefreshRequest,
     responses(
         (status = 204, description = "The session is revoked"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     )
 )]
 #[post("/auth/logout")]
@@ -178,7 +190,7 @@ pub async fn logout(
     responses(
         (status = 204, description = "Changed; other sessions revoked"),
         (status = 422, description = "Invalid fields, or a wrong `current_password`", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many password attempts for this account or from this IP", body = Problem, content_type = PROBLEM),
+        TooManyPasswordAttempts,
     )
 )]
 #[post("/auth/change-password")]

@@ -3,6 +3,7 @@
 
 use actix_web::{HttpResponse, patch, post, web};
 use service::todos;
+use utoipa::IntoResponses;
 
 use crate::auth::{AuthUser, Client};
 use crate::dto::bulk::{
@@ -14,6 +15,15 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::ValidJson;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
+
+/// The answer to an id list that is not 1–1000 distinct ids.
+#[derive(Debug, IntoResponses)]
+#[response(
+    status = 422,
+    description = "Invalid body: `ids` (empty, over 1000) or `ids[i]` (a repeat)",
+    content_type = PROBLEM
+)]
+pub struct InvalidIds(pub Problem);
 
 /// Create todos in bulk
 ///
@@ -37,14 +47,8 @@ pub async fn bulk_create_todos(
     client: Client,
     ValidJson(body): ValidJson<TodoBulkCreate>,
 ) -> ApiResult<HttpResponse> {
-    let views = todos::create_many(
-        &state.db,
-        &state.list_totals,
-        auth.id,
-        body.into_new(),
-        &client.0,
-    )
-    .await?;
+    let (db, totals) = (&state.db, &state.list_totals);
+    let views = todos::create_many(db, totals, auth.id, body.into_new(), &client.0).await?;
     Ok(HttpResponse::Created().json(TodoBulkCreated {
         items: views.into_iter().map(TodoOut::from).collect(),
     }))
@@ -82,15 +86,8 @@ pub async fn bulk_update_todos(
     ValidJson(body): ValidJson<TodoBulkUpdate>,
 ) -> ApiResult<web::Json<TodoBulkUpdated>> {
     let (ids, changes) = body.into_parts();
-    let updated = todos::update_many(
-        &state.db,
-        &state.list_totals,
-        auth.id,
-        &ids,
-        changes,
-        &client.0,
-    )
-    .await?;
+    let (db, totals) = (&state.db, &state.list_totals);
+    let updated = todos::update_many(db, totals, auth.id, &ids, changes, &client.0).await?;
     Ok(web::Json(TodoBulkUpdated { updated }))
 }
 
@@ -108,7 +105,7 @@ pub async fn bulk_update_todos(
         (status = 200, description = "How many todos were deleted (all of them)", body = TodoBulkDeleted),
         (status = 404, description = "Ids that do not exist or are not the caller's, keyed by id; nothing was deleted", body = Problem, content_type = PROBLEM),
         (status = 409, description = "Soft delete only: todos already soft-deleted, keyed by id; nothing was deleted", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid body: `ids` (empty, over 1000) or `ids[i]` (a repeat)", body = Problem, content_type = PROBLEM),
+        InvalidIds,
     )
 )]
 #[post("/todos/bulk-delete")]
@@ -118,15 +115,9 @@ pub async fn bulk_delete_todos(
     client: Client,
     ValidJson(body): ValidJson<TodoBulkDelete>,
 ) -> ApiResult<web::Json<TodoBulkDeleted>> {
-    let deleted = todos::delete_many(
-        &state.db,
-        &state.list_totals,
-        auth.id,
-        &body.ids,
-        body.permanent,
-        &client.0,
-    )
-    .await?;
+    let TodoBulkDelete { ids, permanent } = body;
+    let (db, totals) = (&state.db, &state.list_totals);
+    let deleted = todos::delete_many(db, totals, auth.id, &ids, permanent, &client.0).await?;
     Ok(web::Json(TodoBulkDeleted { deleted }))
 }
 
@@ -142,7 +133,7 @@ pub async fn bulk_delete_todos(
     responses(
         (status = 200, description = "How many soft-deleted todos were restored", body = TodoBulkRestored),
         (status = 404, description = "Ids that do not exist or are not the caller's, keyed by id; nothing was restored", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid body: `ids` (empty, over 1000) or `ids[i]` (a repeat)", body = Problem, content_type = PROBLEM),
+        InvalidIds,
     )
 )]
 #[post("/todos/bulk-restore")]
@@ -152,7 +143,7 @@ pub async fn bulk_restore_todos(
     client: Client,
     ValidJson(body): ValidJson<TodoBulkRestore>,
 ) -> ApiResult<web::Json<TodoBulkRestored>> {
-    let restored =
-        todos::restore_many(&state.db, &state.list_totals, auth.id, &body.ids, &client.0).await?;
+    let (db, totals) = (&state.db, &state.list_totals);
+    let restored = todos::restore_many(db, totals, auth.id, &body.ids, &client.0).await?;
     Ok(web::Json(TodoBulkRestored { restored }))
 }

@@ -3,19 +3,27 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use service::categories::{self, CategoryChanges, NewCategory};
+use utoipa::IntoResponses;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::conditional::{IfMatch, tagged, versioned_ok};
 use crate::dto::categories::{CategoryCreate, CategoryOut, CategoryUpdate};
-use crate::dto::users::DeleteBody;
+use crate::dto::users::{
+    DeleteBody, IfMatchChange, IfMatchDelete, IfMatchFailed, InvalidFields, InvalidQuery,
+    NotModified,
+};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{OptionalJson, ValidJson, ValidQuery};
 use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
 use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
-use crate::routes::todos::expectations;
 use crate::state::AppState;
+
+/// The answer of an operation on a category the caller does not have.
+#[derive(Debug, IntoResponses)]
+#[response(status = 404, description = "No such category of the caller's", content_type = PROBLEM)]
+pub struct NoSuchCategory(pub Problem);
 
 /// List categories
 ///
@@ -26,7 +34,7 @@ use crate::state::AppState;
     params(PageParams),
     responses(
         (status = 200, description = "A page of categories", body = Page<CategoryOut>),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
+        InvalidQuery,
     )
 )]
 #[get("/categories")]
@@ -52,7 +60,7 @@ pub async fn list_categories(
     responses(
         (status = 201, description = "The new category", body = CategoryOut, headers(("ETag" = String, description = "W/\"<version>-<hash>\""), ("Location" = String, description = "`/api/v1/categories/{id}`"))),
         (status = 409, description = "The caller has a category of that name (in any case)", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     )
 )]
 #[post("/categories")]
@@ -65,14 +73,10 @@ pub async fn create_category(
         name: body.name,
         color: body.color,
     };
-    let view = categories::create(&state.db, auth.id, new).await?;
-    let version = view.category.version;
+    let category = CategoryOut::from(categories::create(&state.db, auth.id, new).await?);
     let mut created = HttpResponse::Created();
-    created.insert_header((
-        LOCATION,
-        format!("{API_PREFIX}/categories/{}", view.category.id),
-    ));
-    Ok(tagged(created, version, &CategoryOut::from(view)))
+    created.insert_header((LOCATION, format!("{API_PREFIX}/categories/{}", category.id)));
+    Ok(tagged(created, category.version, &category))
 }
 
 /// Get a category
@@ -85,8 +89,8 @@ pub async fn create_category(
     params(("id" = Uuid, Path, description = "Category id")),
     responses(
         (status = 200, description = "The category", body = CategoryOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 404, description = "No such category of the caller's", body = Problem, content_type = PROBLEM),
+        NotModified,
+        NoSuchCategory,
     )
 )]
 #[get("/categories/{id}")]
@@ -96,9 +100,8 @@ pub async fn get_category(
     auth: AuthUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let view = categories::get(&state.db, auth.id, id.into_inner()).await?;
-    let version = view.category.version;
-    Ok(versioned_ok(&req, version, &CategoryOut::from(view)))
+    let category = CategoryOut::from(categories::get(&state.db, auth.id, id.into_inner()).await?);
+    Ok(versioned_ok(&req, category.version, &category))
 }
 
 /// Update a category
@@ -110,16 +113,13 @@ pub async fn get_category(
 #[utoipa::path(
     tag = "categories",
     request_body = CategoryUpdate,
-    params(
-        ("id" = Uuid, Path, description = "Category id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on"),
-    ),
+    params(("id" = Uuid, Path, description = "Category id"), IfMatchChange),
     responses(
         (status = 200, description = "The changed category", body = CategoryOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 404, description = "No such category of the caller's", body = Problem, content_type = PROBLEM),
+        NoSuchCategory,
         (status = 409, description = "The name is taken, or a stale `version`", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        IfMatchFailed,
+        InvalidFields,
     )
 )]
 #[patch("/categories/{id}")]
@@ -131,17 +131,13 @@ pub async fn update_category(
     ValidJson(body): ValidJson<CategoryUpdate>,
 ) -> ApiResult<HttpResponse> {
     let changes = CategoryChanges {
-        expected: expectations(&if_match, body.version),
+        expected: if_match.expectations(body.version),
         name: body.name,
         color: body.color,
     };
     let view = categories::update(&state.db, auth.id, id.into_inner(), changes).await?;
-    let version = view.category.version;
-    Ok(tagged(
-        HttpResponse::Ok(),
-        version,
-        &CategoryOut::from(view),
-    ))
+    let category = CategoryOut::from(view);
+    Ok(tagged(HttpResponse::Ok(), category.version, &category))
 }
 
 /// Delete a category
@@ -150,16 +146,13 @@ pub async fn update_category(
 /// version. Accepts `If-Match` or a body `version`, as an update does.
 #[utoipa::path(
     tag = "categories",
-    request_body(content = Option<DeleteBody>, description = "Optional: the `version` the delete is based on (`409` if stale); no body deletes whatever the version"),
-    params(
-        ("id" = Uuid, Path, description = "Category id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version the delete is based on"),
-    ),
+    request_body(content = Option<DeleteBody>, description = DeleteBody::DESCRIPTION),
+    params(("id" = Uuid, Path, description = "Category id"), IfMatchDelete),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such category of the caller's", body = Problem, content_type = PROBLEM),
+        NoSuchCategory,
         (status = 409, description = "A stale body `version`", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
+        IfMatchFailed,
     )
 )]
 #[delete("/categories/{id}")]
@@ -170,7 +163,7 @@ pub async fn delete_category(
     if_match: IfMatch,
     OptionalJson(body): OptionalJson<DeleteBody>,
 ) -> ApiResult<HttpResponse> {
-    let expected = expectations(&if_match, DeleteBody::version_of(body));
+    let expected = if_match.expectations(DeleteBody::version_of(body));
     categories::delete(
         &state.db,
         &state.list_totals,

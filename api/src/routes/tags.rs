@@ -3,16 +3,23 @@
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use service::tags;
+use utoipa::IntoResponses;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::dto::tags::{TagMerge, TagName, TagOut};
+use crate::dto::users::{InvalidFields, InvalidQuery};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
 use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
 use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
+
+/// The answer of an operation on a tag the caller does not have.
+#[derive(Debug, IntoResponses)]
+#[response(status = 404, description = "No such tag of the caller's", content_type = PROBLEM)]
+pub struct NoSuchTag(pub Problem);
 
 /// List tags
 ///
@@ -23,7 +30,7 @@ use crate::state::AppState;
     params(PageParams),
     responses(
         (status = 200, description = "A page of tags", body = Page<TagOut>),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
+        InvalidQuery,
     )
 )]
 #[get("/tags")]
@@ -49,7 +56,7 @@ pub async fn list_tags(
     responses(
         (status = 201, description = "The new tag", body = TagOut, headers(("Location" = String, description = "`/api/v1/tags/{id}`"))),
         (status = 409, description = "The caller has a tag of that name (in any case)", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     )
 )]
 #[post("/tags")]
@@ -106,9 +113,9 @@ pub async fn merge_tags(
     params(("id" = Uuid, Path, description = "Tag id")),
     responses(
         (status = 200, description = "The renamed tag", body = TagOut),
-        (status = 404, description = "No such tag of the caller's", body = Problem, content_type = PROBLEM),
+        NoSuchTag,
         (status = 409, description = "The caller has another tag of that name", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        InvalidFields,
     )
 )]
 #[patch("/tags/{id}")]
@@ -138,7 +145,7 @@ pub async fn rename_tag(
     params(("id" = Uuid, Path, description = "Tag id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such tag of the caller's", body = Problem, content_type = PROBLEM),
+        NoSuchTag,
     )
 )]
 #[delete("/tags/{id}")]

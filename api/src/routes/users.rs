@@ -1,29 +1,40 @@
 //! `/users`: the caller's own profile, and the admin's user management.
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use service::accounts::{self, ProfileChanges};
-use service::users::{self, AdminChanges, SortKey};
-use service::version::Expected;
+use service::accounts::{self, Account, ProfileChanges};
+use service::users::{self, AdminChanges};
+use utoipa::IntoResponses;
 use uuid::Uuid;
 
 use crate::auth::{AdminUser, AuthUser, Client, PasswordAttempt};
 use crate::conditional::{IfMatch, tagged, versioned_ok};
 use crate::dto::users::{
-    AdminUserUpdate, DeleteAccountRequest, DeleteBody, DeleteQuery, UserListQuery, UserOut,
-    UserSortKey, UserUpdateMe,
+    AdminUserUpdate, DeleteAccountRequest, DeleteBody, DeleteQuery, IfMatchChange, IfMatchDelete,
+    IfMatchFailed, InvalidFields, InvalidQuery, NotAdmin, NotModified, UserListQuery, UserOut,
+    UserUpdateMe,
 };
 use crate::error::{ApiResult, Problem};
 use crate::extract::{OptionalJson, ValidJson, ValidQuery};
-use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
+use crate::pagination::Page;
+use crate::routes::auth::TooManyPasswordAttempts;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
-fn expectations(if_match: &IfMatch, body_version: Option<i32>) -> Vec<Expected> {
-    if_match
-        .expected()
-        .into_iter()
-        .chain(body_version.map(Expected::Body))
-        .collect()
+/// The answer of an admin operation on a user that does not exist.
+#[derive(Debug, IntoResponses)]
+#[response(status = 404, description = "No such user", content_type = PROBLEM)]
+pub struct NoSuchUser(pub Problem);
+
+/// `account` as a `200` with its `ETag`: what a change of a user answers.
+fn changed(account: Account) -> HttpResponse {
+    let user = UserOut::from(account);
+    tagged(HttpResponse::Ok(), user.version, &user)
+}
+
+/// `account` as a read answers it: `304` while `If-None-Match` holds.
+fn read(req: &HttpRequest, account: Account) -> HttpResponse {
+    let user = UserOut::from(account);
+    versioned_ok(req, user.version, &user)
 }
 
 /// Get my profile
@@ -35,7 +46,7 @@ fn expectations(if_match: &IfMatch, body_version: Option<i32>) -> Vec<Expected> 
     tag = "users",
     responses(
         (status = 200, description = "The caller", body = UserOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 304, description = "Not modified (`If-None-Match`)"),
+        NotModified,
     )
 )]
 #[get("/users/me")]
@@ -44,9 +55,7 @@ pub async fn get_me(
     state: web::Data<AppState>,
     auth: AuthUser,
 ) -> ApiResult<HttpResponse> {
-    let account = accounts::get_active(&state.db, auth.id).await?;
-    let version = account.user.version;
-    Ok(versioned_ok(&req, version, &UserOut::from(account)))
+    Ok(read(&req, accounts::get_active(&state.db, auth.id).await?))
 }
 
 /// Update my profile
@@ -58,12 +67,12 @@ pub async fn get_me(
 #[utoipa::path(
     tag = "users",
     request_body = UserUpdateMe,
-    params(("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on")),
+    params(IfMatchChange),
     responses(
         (status = 200, description = "The updated caller", body = UserOut),
         (status = 409, description = "Username taken, or a stale `version`", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        IfMatchFailed,
+        InvalidFields,
     )
 )]
 #[patch("/users/me")]
@@ -74,15 +83,14 @@ pub async fn update_me(
     ValidJson(body): ValidJson<UserUpdateMe>,
 ) -> ApiResult<HttpResponse> {
     let changes = ProfileChanges {
-        expected: expectations(&if_match, body.version),
+        expected: if_match.expectations(body.version),
         username: body.username,
         full_name: body.full_name,
         bio: body.bio,
         preferences: body.preferences.map(Into::into).unwrap_or_default(),
     };
     let account = accounts::update_profile(&state.db, &state.list_totals, auth.id, changes).await?;
-    let version = account.user.version;
-    Ok(tagged(HttpResponse::Ok(), version, &UserOut::from(account)))
+    Ok(changed(account))
 }
 
 /// Delete my account
@@ -96,7 +104,7 @@ pub async fn update_me(
     responses(
         (status = 204, description = "Deleted"),
         (status = 422, description = "Wrong `password`", body = Problem, content_type = PROBLEM),
-        (status = 429, description = "Too many password attempts for this account or from this IP", body = Problem, content_type = PROBLEM),
+        TooManyPasswordAttempts,
     )
 )]
 #[delete("/users/me")]
@@ -127,8 +135,8 @@ pub async fn delete_me(
     params(UserListQuery),
     responses(
         (status = 200, description = "A page of users", body = Page<UserOut>),
-        (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
+        NotAdmin,
+        InvalidQuery,
     )
 )]
 #[get("/users")]
@@ -138,25 +146,7 @@ pub async fn list_users(
     _: AdminUser,
     ValidQuery(query): ValidQuery<UserListQuery>,
 ) -> ApiResult<web::Json<Page<UserOut>>> {
-    let filter = users::Filter {
-        search: query.search,
-        status: query.status.map(Into::into),
-        is_admin: query.is_admin,
-        created_after: query.created_after,
-        created_before: query.created_before,
-        include_deleted: query.include_deleted.unwrap_or(false),
-        sort_by: match query.sort_by.unwrap_or_default() {
-            UserSortKey::CreatedAt => SortKey::CreatedAt,
-            UserSortKey::Email => SortKey::Email,
-            UserSortKey::Username => SortKey::Username,
-        },
-        descending: query.sort_order.unwrap_or_default().is_desc(),
-    };
-    let page = PageParams {
-        page: query.page,
-        size: query.size,
-    }
-    .request(DEFAULT_PAGE_SIZE);
+    let (filter, page) = query.into_parts();
     let paged = users::list(&state.db, &filter, page).await?;
     Ok(web::Json(Page::new(&req, page, paged, UserOut::from)))
 }
@@ -170,9 +160,9 @@ pub async fn list_users(
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The user", body = UserOut),
-        (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "No such user", body = Problem, content_type = PROBLEM),
+        NotModified,
+        NotAdmin,
+        NoSuchUser,
     )
 )]
 #[get("/users/{id}")]
@@ -182,9 +172,7 @@ pub async fn get_user(
     _: AdminUser,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let account = users::get(&state.db, id.into_inner()).await?;
-    let version = account.user.version;
-    Ok(versioned_ok(&req, version, &UserOut::from(account)))
+    Ok(read(&req, users::get(&state.db, id.into_inner()).await?))
 }
 
 /// Update a user
@@ -195,17 +183,14 @@ pub async fn get_user(
 #[utoipa::path(
     tag = "admin",
     request_body = AdminUserUpdate,
-    params(
-        ("id" = Uuid, Path, description = "User id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on"),
-    ),
+    params(("id" = Uuid, Path, description = "User id"), IfMatchChange),
     responses(
         (status = 200, description = "The updated user", body = UserOut),
-        (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "No such user", body = Problem, content_type = PROBLEM),
+        NotAdmin,
+        NoSuchUser,
         (status = 409, description = "Stale `version`, or a change to one's own account", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = PROBLEM),
+        IfMatchFailed,
+        InvalidFields,
     )
 )]
 #[patch("/users/{id}")]
@@ -220,11 +205,10 @@ pub async fn update_user(
     let changes = AdminChanges {
         status: body.status.map(Into::into),
         is_admin: body.is_admin,
-        expected: expectations(&if_match, body.version),
+        expected: if_match.expectations(body.version),
     };
     let account = users::update(&state.db, admin.0.id, id.into_inner(), changes, &client.0).await?;
-    let version = account.user.version;
-    Ok(tagged(HttpResponse::Ok(), version, &UserOut::from(account)))
+    Ok(changed(account))
 }
 
 /// Delete a user
@@ -234,19 +218,15 @@ pub async fn update_user(
 /// a body `version`.
 #[utoipa::path(
     tag = "admin",
-    request_body(content = Option<DeleteBody>, description = "Optional: the `version` the delete is based on (`409` if stale); no body deletes whatever the version"),
-    params(
-        ("id" = Uuid, Path, description = "User id"),
-        DeleteQuery,
-        ("If-Match" = Option<String>, Header, description = "ETag of the version the delete is based on"),
-    ),
+    request_body(content = Option<DeleteBody>, description = DeleteBody::DESCRIPTION),
+    params(("id" = Uuid, Path, description = "User id"), DeleteQuery, IfMatchDelete),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "No such user", body = Problem, content_type = PROBLEM),
+        NotAdmin,
+        NoSuchUser,
         (status = 409, description = "One's own account, or a stale body `version`", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
+        IfMatchFailed,
+        InvalidQuery,
     )
 )]
 #[delete("/users/{id}")]
@@ -259,29 +239,17 @@ pub async fn delete_user(
     ValidQuery(query): ValidQuery<DeleteQuery>,
     OptionalJson(body): OptionalJson<DeleteBody>,
 ) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let expected = expectations(&if_match, DeleteBody::version_of(body));
-    if query.permanent.unwrap_or(false) {
-        users::purge(
-            &state.db,
-            &state.list_totals,
-            admin.0.id,
-            id,
-            &expected,
-            &client.0,
-        )
-        .await?;
-    } else {
-        users::soft_delete(
-            &state.db,
-            &state.list_totals,
-            admin.0.id,
-            id,
-            &expected,
-            &client.0,
-        )
-        .await?;
-    }
+    let expected = if_match.expectations(DeleteBody::version_of(body));
+    users::delete(
+        &state.db,
+        &state.list_totals,
+        admin.0.id,
+        id.into_inner(),
+        &expected,
+        query.is_permanent(),
+        &client.0,
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -294,8 +262,8 @@ pub async fn delete_user(
     params(("id" = Uuid, Path, description = "User id")),
     responses(
         (status = 200, description = "The restored user", body = UserOut),
-        (status = 403, description = "Not an admin", body = Problem, content_type = PROBLEM),
-        (status = 404, description = "No such user", body = Problem, content_type = PROBLEM),
+        NotAdmin,
+        NoSuchUser,
     )
 )]
 #[post("/users/{id}/restore")]
@@ -305,14 +273,7 @@ pub async fn restore_user(
     client: Client,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let account = users::restore(
-        &state.db,
-        &state.list_totals,
-        admin.0.id,
-        id.into_inner(),
-        &client.0,
-    )
-    .await?;
-    let version = account.user.version;
-    Ok(tagged(HttpResponse::Ok(), version, &UserOut::from(account)))
+    let id = id.into_inner();
+    let account = users::restore(&state.db, &state.list_totals, admin.0.id, id, &client.0).await?;
+    Ok(changed(account))
 }

@@ -9,16 +9,18 @@
 
 use entity::user;
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use uuid::Uuid;
 
-use super::{bump, get_active};
+use super::{get_active, save, soft_delete};
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::passwords::Passwords;
 use crate::todos::ListTotals;
 use crate::txn::{self, Hold};
-use crate::{ServiceError, ServiceResult, clock, sessions};
+use crate::{ServiceError, ServiceResult, sessions};
 
 /// Logs in with an identifier (e-mail or username, any case) and a
 /// password: starts a new session family and answers the user and the
@@ -143,28 +145,15 @@ pub async fn change_password(
     new: String,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let wrong_current = || ServiceError::invalid("current_password", "is not the current password");
-    let verified_hash = get_active(db, user_id).await?.user.password_hash;
-    let new_hash = passwords
-        .verify_and_rehash(current, verified_hash.clone(), new)
-        .await?
-        .ok_or_else(wrong_current)?;
-    let (txn, user) = txn::begin_as(db, user_id, Hold::Exclusive).await?;
-    if user.password_hash != verified_hash {
-        return Err(wrong_current());
-    }
-    bump(
-        &txn,
-        user::ActiveModel {
-            id: Set(user_id),
-            password_hash: Set(new_hash),
-            version: Set(user.version + 1),
-            updated_at: Set(clock::now()),
-            ..Default::default()
-        },
-        user.version,
-    )
-    .await?;
+    let wrong = || ServiceError::invalid("current_password", "is not the current password");
+    let check = async |hash| passwords.verify_and_rehash(current, hash, new).await;
+    let (txn, user, new_hash) = begin_verified(db, user_id, wrong, check).await?;
+    let am = user::ActiveModel {
+        id: Set(user_id),
+        password_hash: Set(new_hash),
+        ..Default::default()
+    };
+    save(&txn, am, user.version, &[]).await?;
     let revoked = sessions::revoke_all(&txn, user_id, Some(keep_session)).await?;
     audit::record(
         &txn,
@@ -193,19 +182,10 @@ pub async fn delete_own(
     password: String,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let wrong_password = || ServiceError::invalid("password", "is not the account's password");
-    let verified_hash = get_active(db, user_id).await?.user.password_hash;
-    if !passwords
-        .verify(password, Some(verified_hash.clone()))
-        .await?
-    {
-        return Err(wrong_password());
-    }
-    let (txn, user) = txn::begin_as(db, user_id, Hold::Exclusive).await?;
-    if user.password_hash != verified_hash {
-        return Err(wrong_password());
-    }
-    crate::users::soft_delete_in(&txn, &user).await?;
+    let wrong = || ServiceError::invalid("password", "is not the account's password");
+    let check = async |hash| Ok(passwords.verify(password, Some(hash)).await?.then_some(()));
+    let (txn, user, ()) = begin_verified(db, user_id, wrong, check).await?;
+    soft_delete(&txn, &user).await?;
     audit::record(
         &txn,
         client,
@@ -214,4 +194,25 @@ pub async fn delete_own(
     .await?;
     totals.commit(txn, user_id).await?;
     Ok(())
+}
+
+/// Checks the caller's password and begins the change it allows: `check`
+/// runs on the account's password hash, outside any transaction, and
+/// answers `None` for a wrong password; then the caller's row is locked
+/// exclusively and, if the password changed meanwhile, the check no longer
+/// counts. Either failure is `wrong()`. Answers the transaction, the user as
+/// locked, and what `check` found.
+async fn begin_verified<T>(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    wrong: impl Fn() -> ServiceError,
+    check: impl AsyncFnOnce(String) -> ServiceResult<Option<T>>,
+) -> ServiceResult<(DatabaseTransaction, user::Model, T)> {
+    let verified_hash = get_active(db, user_id).await?.user.password_hash;
+    let found = check(verified_hash.clone()).await?.ok_or_else(&wrong)?;
+    let (txn, user) = txn::begin_as(db, user_id, Hold::Exclusive).await?;
+    if user.password_hash != verified_hash {
+        return Err(wrong());
+    }
+    Ok((txn, user, found))
 }

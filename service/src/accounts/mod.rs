@@ -1,6 +1,8 @@
 //! Accounts: registration, login checks, the caller's own profile, password
-//! changes and self-deletion. Admin operations on other users are in
-//! [`crate::users`].
+//! changes and self-deletion, and what every change of a user row goes
+//! through (loading it with its preferences, the guarded write, the soft
+//! delete). Admin operations on other users are in [`crate::users`], which
+//! builds on this module (never the other way round).
 
 use entity::{user, user_preferences};
 use sea_orm::ActiveValue::Set;
@@ -12,8 +14,11 @@ use uuid::Uuid;
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::passwords::Passwords;
-use crate::txn;
-use crate::{ServiceError, ServiceResult, clock};
+use crate::version::{self, Expected, Versioned};
+use crate::{ServiceError, ServiceResult, clock, sessions, txn};
+
+/// What errors call a user.
+pub(crate) const ENTITY: &str = "user";
 
 mod credentials;
 mod profile;
@@ -28,6 +33,17 @@ pub struct Account {
     pub user: user::Model,
     /// Their preferences.
     pub preferences: user_preferences::Model,
+}
+
+impl Account {
+    /// `user` with the preferences read with it; a user whose preferences
+    /// row is missing (created before preferences existed) gets the defaults.
+    #[must_use]
+    pub fn new(user: user::Model, preferences: Option<user_preferences::Model>) -> Self {
+        let preferences = preferences
+            .unwrap_or_else(|| user_preferences::Model::defaults_for(user.id, user.created_at));
+        Self { user, preferences }
+    }
 }
 
 /// What registration needs.
@@ -51,18 +67,36 @@ pub fn username_key(username: &str) -> String {
     username.to_lowercase()
 }
 
-/// Names the field a unique violation on `users` is about.
-pub(crate) fn user_unique_violation(err: DbErr) -> ServiceError {
-    match err.sql_err() {
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) => {
-            if message.contains("email") {
-                ServiceError::taken("email")
-            } else {
-                ServiceError::taken("username")
+/// E-mail addresses and usernames are unique: a write that clashes is a
+/// conflict on the field the violated index is about.
+impl Versioned for user::Entity {
+    const ID: user::Column = user::Column::Id;
+    const VERSION: user::Column = user::Column::Version;
+    const UPDATED_AT: user::Column = user::Column::UpdatedAt;
+
+    fn write_error(err: DbErr) -> ServiceError {
+        match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(message)) => {
+                if message.contains("email") {
+                    ServiceError::taken("email")
+                } else {
+                    ServiceError::taken("username")
+                }
             }
+            _ => ServiceError::Database(err),
         }
-        _ => ServiceError::Database(err),
     }
+}
+
+/// Writes `am` to the user row read at version `current` (see
+/// [`version::save_guarded`]).
+pub(crate) async fn save(
+    conn: &impl ConnectionTrait,
+    am: user::ActiveModel,
+    current: i32,
+    expected: &[Expected],
+) -> ServiceResult<user::Model> {
+    version::save_guarded::<user::Entity>(conn, am, current, expected, ENTITY).await
 }
 
 /// Hashes the password, then creates an account with default preferences
@@ -132,7 +166,7 @@ async fn insert_account(
     user::Entity::insert(user::ActiveModel::from(user.clone()))
         .exec_without_returning(conn)
         .await
-        .map_err(user_unique_violation)?;
+        .map_err(<user::Entity as Versioned>::write_error)?;
     user_preferences::Entity::insert(user_preferences::ActiveModel::from(preferences.clone()))
         .exec_without_returning(conn)
         .await?;
@@ -165,9 +199,8 @@ pub(crate) async fn with_preferences(
 ) -> ServiceResult<Account> {
     let preferences = user_preferences::Entity::find_by_id(user.id)
         .one(conn)
-        .await?
-        .unwrap_or_else(|| user_preferences::Model::defaults_for(user.id, user.created_at));
-    Ok(Account { user, preferences })
+        .await?;
+    Ok(Account::new(user, preferences))
 }
 
 /// The caller of an admin route, as the database says now (one primary-key
@@ -197,10 +230,8 @@ pub async fn authorize_admin(
     Ok(user)
 }
 
-/// A user with preferences, in one statement; `None` if there is no such user.
-///
-/// A user whose preferences row is missing (created before preferences
-/// existed) gets the defaults.
+/// A user with preferences (see [`Account::new`]), in one statement; `None`
+/// if there is no such user.
 ///
 /// # Errors
 /// The database error.
@@ -209,32 +240,24 @@ pub async fn load(db: &impl ConnectionTrait, user_id: Uuid) -> ServiceResult<Opt
         .find_also_related(user_preferences::Entity)
         .one(db)
         .await?;
-    Ok(found.map(|(user, preferences)| {
-        let preferences = preferences
-            .unwrap_or_else(|| user_preferences::Model::defaults_for(user.id, user.created_at));
-        Account { user, preferences }
-    }))
+    Ok(found.map(|(user, preferences)| Account::new(user, preferences)))
 }
 
-/// Writes `am` (which must set `version` to `current + 1`) only if the row
-/// still has version `current`: the check and the write are one statement.
-pub(crate) async fn bump(
+/// Soft-deletes `user` inside the caller's transaction: `deleted_at` set,
+/// status `inactive`, version raised, every session revoked.
+pub(crate) async fn soft_delete(
     conn: &impl ConnectionTrait,
-    am: user::ActiveModel,
-    current: i32,
+    user: &user::Model,
 ) -> ServiceResult<user::Model> {
-    match user::Entity::update(am)
-        .validate()?
-        .filter(user::Column::Version.eq(current))
-        .exec(conn)
-        .await
-    {
-        Ok(model) => Ok(model),
-        Err(DbErr::RecordNotUpdated) => Err(ServiceError::StaleVersion {
-            current: current + 1,
-        }),
-        Err(err) => Err(user_unique_violation(err)),
-    }
+    let am = user::ActiveModel {
+        id: Set(user.id),
+        deleted_at: Set(Some(clock::now())),
+        status: Set(user::UserStatus::Inactive),
+        ..Default::default()
+    };
+    let deleted = save(conn, am, user.version, &[]).await?;
+    sessions::revoke_all(conn, user.id, None).await?;
+    Ok(deleted)
 }
 
 /// Makes the account with `email` an admin, creating it (with the given
@@ -261,21 +284,13 @@ pub async fn create_or_promote_admin(
     };
     let (account, created) = match existing {
         Some(user) => {
-            let promoted = bump(
-                &txn,
-                user::ActiveModel {
-                    id: Set(user.id),
-                    is_admin: Set(true),
-                    version: Set(user.version + 1),
-                    updated_at: Set(clock::now()),
-                    ..Default::default()
-                },
-                user.version,
-            )
-            .await?;
-            let account = load(&txn, promoted.id)
-                .await?
-                .ok_or(ServiceError::NotFound { entity: "user" })?;
+            let am = user::ActiveModel {
+                id: Set(user.id),
+                is_admin: Set(true),
+                ..Default::default()
+            };
+            let promoted = save(&txn, am, user.version, &[]).await?;
+            let account = with_preferences(&txn, promoted).await?;
             (account, false)
         }
         None => {

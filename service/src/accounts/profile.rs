@@ -5,7 +5,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
-use super::{Account, bump, username_key, with_preferences};
+use super::{Account, save, username_key, with_preferences};
 use crate::todos::ListTotals;
 use crate::version::{self, Expected};
 use crate::{ServiceResult, clock, txn};
@@ -73,7 +73,6 @@ pub async fn update_profile(
     if user_changed || !changes.preferences.is_empty() {
         let mut am = user::ActiveModel {
             id: Set(user_id),
-            version: Set(account.user.version + 1),
             updated_at: Set(now),
             ..Default::default()
         };
@@ -87,7 +86,7 @@ pub async fn update_profile(
         if let Some(bio) = changes.bio {
             am.bio = Set(bio);
         }
-        account.user = bump(&txn, am, account.user.version).await?;
+        account.user = save(&txn, am, account.user.version, &changes.expected).await?;
     }
     if !changes.preferences.is_empty() {
         account.preferences =

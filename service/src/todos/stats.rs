@@ -43,7 +43,7 @@ pub struct TodoStats {
     /// Completed today or on the six days before (UTC).
     pub completed_last_7_days: u64,
     /// Todos completed per day (by `completed_at`, in UTC), exactly
-    /// [`DAYS`] days, oldest first, ending today; 0 for days without.
+    /// `DAYS` (30) days, oldest first, ending today; 0 for days without.
     pub completed_per_day: Vec<(NaiveDate, u64)>,
 }
 

@@ -1,64 +1,19 @@
-//! Status changes: `complete`, `reopen`, and the history they (and a PATCH
-//! of `status`) leave behind.
+//! Status rules: what a status change writes besides the status, and the
+//! history it leaves behind (whichever route changes the status: a PATCH,
+//! `complete`, `reopen`, or a bulk update).
 //!
-//! Whatever route changes the status, [`set_status`] decides `completed_at`
-//! and the history row, and the caller writes both in the transaction of the
-//! change.
+//! [`set_status`] decides `completed_at` and the history row, and the caller
+//! writes both in the transaction of the change.
 
 use entity::{todo, todo_history};
 use sea_orm::ActiveValue::Set;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use super::{ENTITY, ListTotals, TodoView, bump, find_live, save, single, with_tags};
-use crate::version::Expected;
-use crate::{ServiceError, ServiceResult, batch, clock, txn};
-
-/// Marks one of the caller's live todos `completed` (sets `completed_at`,
-/// appends history). A completed todo is answered as it is.
-///
-/// # Errors
-/// [`ServiceError::NotFound`], [`ServiceError::Conflict`] when it is
-/// soft-deleted, or a version error.
-pub async fn complete(
-    db: &DatabaseConnection,
-    totals: &ListTotals,
-    user_id: Uuid,
-    id: Uuid,
-    expected: &[Expected],
-) -> ServiceResult<TodoView> {
-    change_status(db, totals, user_id, id, expected, |status| {
-        (status != todo::TodoStatus::Completed).then_some(todo::TodoStatus::Completed)
-    })
-    .await
-}
-
-/// Reopens one of the caller's live todos: `completed` or `archived`
-/// becomes `pending` (clears `completed_at`, appends history). An open todo
-/// (`pending` or `in_progress`) is answered as it is.
-///
-/// # Errors
-/// [`ServiceError::NotFound`], [`ServiceError::Conflict`] when it is
-/// soft-deleted, or a version error.
-pub async fn reopen(
-    db: &DatabaseConnection,
-    totals: &ListTotals,
-    user_id: Uuid,
-    id: Uuid,
-    expected: &[Expected],
-) -> ServiceResult<TodoView> {
-    change_status(db, totals, user_id, id, expected, |status| {
-        matches!(
-            status,
-            todo::TodoStatus::Completed | todo::TodoStatus::Archived
-        )
-        .then_some(todo::TodoStatus::Pending)
-    })
-    .await
-}
+use super::ENTITY;
+use crate::{ServiceError, ServiceResult, batch, clock};
 
 /// The status changes of one of the caller's todos (soft-deleted or not),
 /// oldest first.
@@ -86,32 +41,6 @@ pub async fn history(
         .order_by_asc(todo_history::Column::Id)
         .all(db)
         .await?)
-}
-
-async fn change_status(
-    db: &DatabaseConnection,
-    totals: &ListTotals,
-    user_id: Uuid,
-    id: Uuid,
-    expected: &[Expected],
-    target: impl FnOnce(todo::TodoStatus) -> Option<todo::TodoStatus>,
-) -> ServiceResult<TodoView> {
-    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
-    let (current, category) = find_live(&txn, user_id, id, expected).await?;
-    let todo = match target(current.status) {
-        Some(to) => {
-            let now = clock::now();
-            let mut am = bump(&current, now);
-            let transition = set_status(&mut am, &current, to, now);
-            let todo = save(&txn, am, &current, expected).await?;
-            record(&txn, transition).await?;
-            todo
-        }
-        None => current,
-    };
-    let view = with_tags(&txn, vec![(todo, category)]).await?;
-    totals.commit(txn, user_id).await?;
-    single(view)
 }
 
 /// Sets `status` (and `completed_at`) on `am` when it differs from the

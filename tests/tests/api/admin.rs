@@ -6,6 +6,8 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 use serde_json::{Value, json};
 use tests::{PASSWORD, TestApp};
 
+use crate::fixtures::todo_row;
+
 #[actix_web::test]
 async fn every_admin_route_is_403_for_a_normal_user_and_401_without_a_token() {
     let app = TestApp::spawn().await;
@@ -292,21 +294,7 @@ async fn soft_deleted_users_are_hidden_restorable_and_purging_removes_everything
         .exec_without_returning(app.db())
         .await
         .unwrap();
-    let item = todo::ActiveModel::from(todo::Model {
-        id: uuid::Uuid::now_v7(),
-        user_id: ada.id,
-        category_id: None,
-        title: "Write".into(),
-        description: None,
-        status: todo::TodoStatus::Pending,
-        priority: todo::Priority::Medium,
-        due_date: None,
-        completed_at: None,
-        deleted_at: None,
-        version: 1,
-        created_at: now,
-        updated_at: now,
-    });
+    let item = todo::ActiveModel::from(todo_row(ada.id, "Write", now));
     todo::Entity::insert(item)
         .exec_without_returning(app.db())
         .await

@@ -15,6 +15,7 @@ mod create_admin;
 mod decoding;
 mod docs;
 mod edges;
+mod fixtures;
 mod http;
 mod list_totals;
 mod migrations;

@@ -11,8 +11,10 @@ use crate::schema::rows::{Everything, a_user, custom_preferences, insert, now};
 use entity::user_preferences;
 use tests::TestDb;
 
-/// Every migration, oldest first, with the tables it creates.
-const STEPS: [(&str, &[&str]); 13] = [
+/// The tables each migration creates, by migration name. The steps
+/// themselves come from [`Migrator::migrations`]; one that creates no table
+/// (an index, a data migration, a new column) needs no entry here.
+const CREATES: [(&str, &[&str]); 9] = [
     ("m20261123_000001_create_users", &["users"]),
     (
         "m20261123_000002_create_user_preferences",
@@ -25,35 +27,73 @@ const STEPS: [(&str, &[&str]); 13] = [
     ("m20261123_000007_create_todo_tags", &["todo_tags"]),
     ("m20261123_000008_create_todo_history", &["todo_history"]),
     ("m20261123_000009_create_audit_logs", &["audit_logs"]),
-    ("m20261123_000010_seed_missing_user_preferences", &[]),
-    ("m20261123_000011_cover_todo_tags_by_tag", &[]),
-    ("m20261123_000012_add_todo_sort_indexes", &[]),
-    ("m20261123_000013_drop_superseded_todo_indexes", &[]),
 ];
+
+/// The data migration that gives every user the default preferences.
+const SEED: &str = "m20261123_000010_seed_missing_user_preferences";
+
+/// One migration, in the order the migrator runs them.
+struct Step {
+    name: String,
+    /// The tables it creates (see [`CREATES`]).
+    made: &'static [&'static str],
+}
+
+/// Every migration, oldest first, with the tables it creates.
+fn steps() -> Vec<Step> {
+    let steps: Vec<Step> = Migrator::migrations()
+        .iter()
+        .map(|migration| {
+            let name = migration.name().to_owned();
+            let made = CREATES
+                .iter()
+                .find(|(creator, _)| *creator == name)
+                .map_or(&[][..], |(_, tables)| *tables);
+            Step { name, made }
+        })
+        .collect();
+    for name in CREATES.iter().map(|(name, _)| *name).chain([SEED]) {
+        assert!(
+            steps.iter().any(|step| step.name == name),
+            "{name} is not a migration of the migrator"
+        );
+    }
+    steps
+}
+
+/// How many migrations run up to, not including, the one named `name`.
+fn steps_before(name: &str) -> u32 {
+    let index = steps()
+        .iter()
+        .position(|step| step.name == name)
+        .unwrap_or_else(|| panic!("{name} is a migration"));
+    u32::try_from(index).expect("a few migrations")
+}
 
 #[tokio::test]
 async fn each_down_drops_only_its_own_tables_and_up_again_restores_the_schema() {
     let test = TestDb::fresh().await;
     let db = &test.db;
+    let steps = steps();
     Migrator::up(db, None).await.expect("up");
     // One row in every table. The preferences are customised, so the data
     // migration's `down` (which removes untouched default rows) keeps them.
     Everything::insert(db, "alice").await;
 
-    for step in (0..STEPS.len()).rev() {
+    for step in (0..steps.len()).rev() {
         Migrator::down(db, Some(1)).await.expect("down one step");
-        let (name, made) = STEPS[step];
+        let Step { name, made } = &steps[step];
 
         assert_eq!(
             applied(db).await,
-            names(&STEPS[..step]),
+            names(&steps[..step]),
             "after undoing {name}"
         );
-        for table in made {
+        for table in *made {
             assert!(!has_table(db, table).await, "{name} down left {table}");
         }
-        for (_, earlier) in &STEPS[..step] {
-            for table in *earlier {
+        for earlier in &steps[..step] {
+            for table in earlier.made {
                 assert!(has_table(db, table).await, "{name} down dropped {table}");
                 assert_eq!(
                     count(db, table).await,
@@ -71,9 +111,9 @@ async fn each_down_drops_only_its_own_tables_and_up_again_restores_the_schema() 
     assert!(!has_table(db, "categories").await);
 
     Migrator::up(db, None).await.expect("up the rest");
-    assert_status(db, STEPS.len()).await;
-    for (_, made) in STEPS {
-        for table in made {
+    assert_status(db, steps.len()).await;
+    for step in &steps {
+        for table in step.made {
             assert!(has_table(db, table).await, "{table} is back");
             assert_eq!(count(db, table).await, 0, "{table} is back empty");
         }
@@ -93,7 +133,7 @@ async fn a_fresh_database_has_every_migration_pending() {
 async fn the_seed_migration_gives_every_user_without_preferences_the_defaults() {
     let test = TestDb::fresh().await;
     let db = &test.db;
-    Migrator::up(db, Some(9))
+    Migrator::up(db, Some(steps_before(SEED)))
         .await
         .expect("up to the seed migration");
     let alice = insert(db, a_user("alice")).await.expect("alice");
@@ -127,7 +167,7 @@ async fn the_seed_migration_gives_every_user_without_preferences_the_defaults() 
 async fn undoing_the_seed_migration_removes_exactly_the_rows_it_seeded() {
     let test = TestDb::fresh().await;
     let db = &test.db;
-    Migrator::up(db, Some(9))
+    Migrator::up(db, Some(steps_before(SEED)))
         .await
         .expect("up to the seed migration");
     insert(db, a_user("alice")).await.expect("alice");
@@ -166,8 +206,8 @@ async fn undoing_the_seed_migration_removes_exactly_the_rows_it_seeded() {
 }
 
 /// Names of `steps`, in order.
-fn names(steps: &[(&str, &[&str])]) -> Vec<String> {
-    steps.iter().map(|(name, _)| (*name).to_owned()).collect()
+fn names(steps: &[Step]) -> Vec<String> {
+    steps.iter().map(|step| step.name.clone()).collect()
 }
 
 async fn applied(db: &DatabaseConnection) -> Vec<String> {
@@ -188,28 +228,29 @@ async fn assert_status(db: &DatabaseConnection, applied_count: usize) {
         .iter()
         .map(|m| (m.name().to_owned(), m.status()))
         .collect();
-    let expected: Vec<(String, MigrationStatus)> = STEPS
+    let steps = steps();
+    let expected: Vec<(String, MigrationStatus)> = steps
         .iter()
         .enumerate()
-        .map(|(i, (name, _))| {
+        .map(|(i, step)| {
             let status = if i < applied_count {
                 MigrationStatus::Applied
             } else {
                 MigrationStatus::Pending
             };
-            ((*name).to_owned(), status)
+            (step.name.clone(), status)
         })
         .collect();
     assert_eq!(statuses, expected);
 
-    assert_eq!(applied(db).await, names(&STEPS[..applied_count]));
+    assert_eq!(applied(db).await, names(&steps[..applied_count]));
     let pending: Vec<String> = Migrator::get_pending_migrations(db)
         .await
         .expect("pending migrations")
         .iter()
         .map(|m| m.name().to_owned())
         .collect();
-    assert_eq!(pending, names(&STEPS[applied_count..]));
+    assert_eq!(pending, names(&steps[applied_count..]));
 }
 
 /// Whether the engine's catalog lists `table`.

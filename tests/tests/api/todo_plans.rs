@@ -7,7 +7,7 @@
 use sea_orm::sea_query::PostgresQueryBuilder;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, QueryTrait, Statement};
 use service::clock;
-use service::todos::query::{Filter, Needs, Sort, SortKey, Window, count_query, page_query};
+use service::todos::list::{Filter, Needs, Sort, SortKey, Window, count_query, page_query};
 use tests::{Engine, TestApp};
 use uuid::Uuid;
 

@@ -13,6 +13,8 @@ use sea_orm::{
 use tests::TestDb;
 use uuid::Uuid;
 
+use crate::fixtures::todo_row;
+
 /// A fresh database of the engine under test with every migration applied.
 pub(crate) async fn migrated() -> TestDb {
     let test = TestDb::fresh().await;
@@ -116,21 +118,15 @@ pub(crate) fn a_tag(user: &user::Model, name: &str) -> tag::Model {
     }
 }
 
+/// A pending todo with every optional column a value can fill: a description,
+/// a due date tomorrow, high priority and `category` if given.
 pub(crate) fn a_todo(user: &user::Model, category: Option<&category::Model>) -> todo::Model {
     todo::Model {
-        id: Uuid::now_v7(),
-        user_id: user.id,
         category_id: category.map(|c| c.id),
-        title: "Water the plants".to_owned(),
         description: Some("Both balconies.".to_owned()),
-        status: todo::TodoStatus::Pending,
         priority: todo::Priority::High,
         due_date: Some(now() + TimeDelta::days(1)),
-        completed_at: None,
-        deleted_at: None,
-        version: 1,
-        created_at: now(),
-        updated_at: now(),
+        ..todo_row(user.id, "Water the plants", now())
     }
 }
 

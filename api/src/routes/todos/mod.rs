@@ -1,34 +1,32 @@
 //! `/todos`: the caller's todos: create, list, statistics, read, change,
-//! delete, restore, complete, reopen, history (bulk operations are in `bulk`).
+//! delete, and the changes of state that name no field (restore, complete,
+//! reopen: one service call, [`todos::transition`]), history (bulk
+//! operations are in `bulk`). What several operations answer alike is
+//! documented once, in `answers`.
+
+mod answers;
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, patch, post, web};
-use service::todos::cursor::Cursor;
-use service::todos::query::{Deleted, Filter, ListRequest, Paging};
-use service::todos::{self, TodoView};
-use service::version::Expected;
+use service::todos::list::Paging;
+use service::todos::{self, TodoView, Transition};
 use uuid::Uuid;
+
+pub use answers::{InvalidTodo, NoSuchTodo, SoftDeletedTodo};
 
 use crate::auth::AuthUser;
 use crate::conditional::{IfMatch, tagged, versioned_ok};
 use crate::dto::stats::TodoStatsOut;
 use crate::dto::todo_list::{TodoListQuery, TodoPage};
 use crate::dto::todos::{HistoryEntryOut, TodoCreate, TodoOut, TodoUpdate};
-use crate::dto::users::{DeleteBody, DeleteQuery};
-use crate::error::{ApiError, ApiResult, ErrorKind, Problem};
+use crate::dto::users::{
+    DeleteBody, DeleteQuery, IfMatchChange, IfMatchDelete, IfMatchFailed, InvalidQuery, NotModified,
+};
+use crate::error::{ApiResult, Problem};
 use crate::extract::{OptionalJson, ValidJson, ValidQuery};
 use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
-
-/// The versions a request expects: its `If-Match` header and body `version`.
-pub(crate) fn expectations(if_match: &IfMatch, body_version: Option<i32>) -> Vec<Expected> {
-    if_match
-        .expected()
-        .into_iter()
-        .chain(body_version.map(Expected::Body))
-        .collect()
-}
 
 /// A todo answer with its `ETag`.
 fn todo_answer(builder: HttpResponseBuilder, view: TodoView) -> HttpResponse {
@@ -36,58 +34,20 @@ fn todo_answer(builder: HttpResponseBuilder, view: TodoView) -> HttpResponse {
     tagged(builder, version, &TodoOut::from(view))
 }
 
-fn bad_cursor(detail: &str) -> ApiError {
-    ApiError::new(ErrorKind::BadRequest, format!("cursor: {detail}"))
-}
+/// What a request for a change of state carries besides the state: the
+/// caller, the todo's id, and its `If-Match` (extracted in this order).
+type StateChange = (AuthUser, web::Path<Uuid>, IfMatch);
 
-/// The service's list request for `query`; a cursor that does not decode,
-/// or that was made for another sort, is `400`.
-fn list_request(query: TodoListQuery) -> ApiResult<ListRequest> {
-    let sort_key = query.sort_by.map(Into::into);
-    let descending = query.sort_order.map(|o| o.is_desc());
-    let paging = match (query.cursor.as_deref().map(str::trim), query.page) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid_field(
-                "cursor",
-                "cannot be combined with page",
-            ));
-        }
-        (Some(""), None) => Paging::Cursor(None),
-        (Some(text), None) => {
-            let cursor = Cursor::decode(text).ok_or_else(|| bad_cursor("not a valid cursor"))?;
-            let other_key = sort_key.is_some_and(|k| k != cursor.sort.key);
-            let other_order = descending.is_some_and(|d| d != cursor.sort.descending);
-            if other_key || other_order {
-                return Err(bad_cursor("it was made for another sort"));
-            }
-            Paging::Cursor(Some(cursor))
-        }
-        (None, page) => Paging::Page(page.unwrap_or(1).max(1)),
-    };
-    let deleted = if query.only_deleted == Some(true) {
-        Deleted::Only
-    } else if query.include_deleted == Some(true) {
-        Deleted::Include
-    } else {
-        Deleted::Hide
-    };
-    Ok(ListRequest {
-        filter: Filter {
-            statuses: query.status.into_iter().map(Into::into).collect(),
-            priorities: query.priority.into_iter().map(Into::into).collect(),
-            category_id: query.category_id,
-            tags: query.tag,
-            due_before: query.due_before,
-            due_after: query.due_after,
-            overdue: query.overdue == Some(true),
-            search: query.search,
-            deleted,
-        },
-        sort_key,
-        descending,
-        size: query.size,
-        paging,
-    })
+/// Applies `to` to the caller's todo and answers it with its `ETag`.
+async fn transition(
+    state: &AppState,
+    (auth, id, if_match): StateChange,
+    to: Transition,
+) -> ApiResult<HttpResponse> {
+    let expected = if_match.expectations(None);
+    let (db, totals) = (&state.db, &state.list_totals);
+    let view = todos::transition(db, totals, auth.id, id.into_inner(), &expected, to).await?;
+    Ok(todo_answer(HttpResponse::Ok(), view))
 }
 
 /// Create a todo
@@ -100,7 +60,7 @@ fn list_request(query: TodoListQuery) -> ApiResult<ListRequest> {
     request_body = TodoCreate,
     responses(
         (status = 201, description = "The new todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>-<hash>\""), ("Location" = String, description = "`/api/v1/todos/{id}`"))),
-        (status = 422, description = "Invalid fields, or a `category_id` that is not one of the caller's", body = Problem, content_type = PROBLEM),
+        InvalidTodo,
     )
 )]
 #[post("/todos")]
@@ -141,7 +101,7 @@ pub async fn list_todos(
     auth: AuthUser,
     ValidQuery(query): ValidQuery<TodoListQuery>,
 ) -> ApiResult<web::Json<TodoPage>> {
-    let request = list_request(query)?;
+    let request = query.into_request()?;
     let list = todos::list(&state.db, &state.list_totals, auth.id, &request).await?;
     Ok(web::Json(match request.paging {
         Paging::Page(page) => TodoPage::paged(&req, page, list),
@@ -182,8 +142,8 @@ pub async fn todo_stats(
     params(("id" = Uuid, Path, description = "Todo id")),
     responses(
         (status = 200, description = "The todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 304, description = "Not modified (`If-None-Match`)"),
-        (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
+        NotModified,
+        NoSuchTodo,
     )
 )]
 #[get("/todos/{id}")]
@@ -210,16 +170,13 @@ pub async fn get_todo(
 #[utoipa::path(
     tag = "todos",
     request_body = TodoUpdate,
-    params(
-        ("id" = Uuid, Path, description = "Todo id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on"),
-    ),
+    params(("id" = Uuid, Path, description = "Todo id"), IfMatchChange),
     responses(
         (status = 200, description = "The changed todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
+        NoSuchTodo,
         (status = 409, description = "A stale `version`, or the todo is soft-deleted", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid fields, or a `category_id` that is not one of the caller's", body = Problem, content_type = PROBLEM),
+        IfMatchFailed,
+        InvalidTodo,
     )
 )]
 #[patch("/todos/{id}")]
@@ -230,16 +187,10 @@ pub async fn update_todo(
     if_match: IfMatch,
     ValidJson(body): ValidJson<TodoUpdate>,
 ) -> ApiResult<HttpResponse> {
-    let expected = expectations(&if_match, body.version);
+    let expected = if_match.expectations(body.version);
     let changes = body.into_changes(expected);
-    let view = todos::update(
-        &state.db,
-        &state.list_totals,
-        auth.id,
-        id.into_inner(),
-        changes,
-    )
-    .await?;
+    let (db, totals) = (&state.db, &state.list_totals);
+    let view = todos::update(db, totals, auth.id, id.into_inner(), changes).await?;
     Ok(todo_answer(HttpResponse::Ok(), view))
 }
 
@@ -250,49 +201,27 @@ pub async fn update_todo(
 /// body `version`, as an update does.
 #[utoipa::path(
     tag = "todos",
-    request_body(content = Option<DeleteBody>, description = "Optional: the `version` the delete is based on (`409` if stale); no body deletes whatever the version"),
-    params(
-        ("id" = Uuid, Path, description = "Todo id"),
-        DeleteQuery,
-        ("If-Match" = Option<String>, Header, description = "ETag of the version the delete is based on"),
-    ),
+    request_body(content = Option<DeleteBody>, description = DeleteBody::DESCRIPTION),
+    params(("id" = Uuid, Path, description = "Todo id"), DeleteQuery, IfMatchDelete),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
+        NoSuchTodo,
         (status = 409, description = "A stale body `version`, or already soft-deleted (soft delete only)", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
-        (status = 422, description = "Invalid query parameters", body = Problem, content_type = PROBLEM),
+        IfMatchFailed,
+        InvalidQuery,
     )
 )]
 #[delete("/todos/{id}")]
 pub async fn delete_todo(
     state: web::Data<AppState>,
-    auth: AuthUser,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
+    (auth, id, if_match): StateChange,
     ValidQuery(query): ValidQuery<DeleteQuery>,
     OptionalJson(body): OptionalJson<DeleteBody>,
 ) -> ApiResult<HttpResponse> {
-    let expected = expectations(&if_match, DeleteBody::version_of(body));
-    if query.permanent == Some(true) {
-        todos::purge(
-            &state.db,
-            &state.list_totals,
-            auth.id,
-            id.into_inner(),
-            &expected,
-        )
-        .await?;
-    } else {
-        todos::soft_delete(
-            &state.db,
-            &state.list_totals,
-            auth.id,
-            id.into_inner(),
-            &expected,
-        )
-        .await?;
-    }
+    let expected = if_match.expectations(DeleteBody::version_of(body));
+    let permanent = query.permanent == Some(true);
+    let (db, totals) = (&state.db, &state.list_totals);
+    todos::delete(db, totals, auth.id, id.into_inner(), &expected, permanent).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -302,33 +231,19 @@ pub async fn delete_todo(
 /// as it is.
 #[utoipa::path(
     tag = "todos",
-    params(
-        ("id" = Uuid, Path, description = "Todo id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on"),
-    ),
+    params(("id" = Uuid, Path, description = "Todo id"), IfMatchChange),
     responses(
         (status = 200, description = "The restored todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
+        NoSuchTodo,
+        IfMatchFailed,
     )
 )]
 #[post("/todos/{id}/restore")]
 pub async fn restore_todo(
     state: web::Data<AppState>,
-    auth: AuthUser,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
+    change: StateChange,
 ) -> ApiResult<HttpResponse> {
-    let expected = expectations(&if_match, None);
-    let view = todos::restore(
-        &state.db,
-        &state.list_totals,
-        auth.id,
-        id.into_inner(),
-        &expected,
-    )
-    .await?;
-    Ok(todo_answer(HttpResponse::Ok(), view))
+    transition(&state, change, Transition::Restore).await
 }
 
 /// Complete a todo
@@ -338,34 +253,20 @@ pub async fn restore_todo(
 /// version.
 #[utoipa::path(
     tag = "todos",
-    params(
-        ("id" = Uuid, Path, description = "Todo id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on"),
-    ),
+    params(("id" = Uuid, Path, description = "Todo id"), IfMatchChange),
     responses(
         (status = 200, description = "The completed todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 409, description = "The todo is soft-deleted", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
+        NoSuchTodo,
+        SoftDeletedTodo,
+        IfMatchFailed,
     )
 )]
 #[post("/todos/{id}/complete")]
 pub async fn complete_todo(
     state: web::Data<AppState>,
-    auth: AuthUser,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
+    change: StateChange,
 ) -> ApiResult<HttpResponse> {
-    let expected = expectations(&if_match, None);
-    let view = todos::complete(
-        &state.db,
-        &state.list_totals,
-        auth.id,
-        id.into_inner(),
-        &expected,
-    )
-    .await?;
-    Ok(todo_answer(HttpResponse::Ok(), view))
+    transition(&state, change, Transition::Complete).await
 }
 
 /// Reopen a todo
@@ -375,34 +276,20 @@ pub async fn complete_todo(
 /// `in_progress`) is answered as it is.
 #[utoipa::path(
     tag = "todos",
-    params(
-        ("id" = Uuid, Path, description = "Todo id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the version the change is based on"),
-    ),
+    params(("id" = Uuid, Path, description = "Todo id"), IfMatchChange),
     responses(
         (status = 200, description = "The reopened todo", body = TodoOut, headers(("ETag" = String, description = "W/\"<version>\""))),
-        (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
-        (status = 409, description = "The todo is soft-deleted", body = Problem, content_type = PROBLEM),
-        (status = 412, description = "`If-Match` does not match", body = Problem, content_type = PROBLEM),
+        NoSuchTodo,
+        SoftDeletedTodo,
+        IfMatchFailed,
     )
 )]
 #[post("/todos/{id}/reopen")]
 pub async fn reopen_todo(
     state: web::Data<AppState>,
-    auth: AuthUser,
-    id: web::Path<Uuid>,
-    if_match: IfMatch,
+    change: StateChange,
 ) -> ApiResult<HttpResponse> {
-    let expected = expectations(&if_match, None);
-    let view = todos::reopen(
-        &state.db,
-        &state.list_totals,
-        auth.id,
-        id.into_inner(),
-        &expected,
-    )
-    .await?;
-    Ok(todo_answer(HttpResponse::Ok(), view))
+    transition(&state, change, Transition::Reopen).await
 }
 
 /// Status history of a todo
@@ -414,7 +301,7 @@ pub async fn reopen_todo(
     params(("id" = Uuid, Path, description = "Todo id")),
     responses(
         (status = 200, description = "Its history, oldest first", body = Vec<HistoryEntryOut>),
-        (status = 404, description = "No such todo of the caller's", body = Problem, content_type = PROBLEM),
+        NoSuchTodo,
     )
 )]
 #[get("/todos/{id}/history")]

@@ -20,6 +20,10 @@
 //!   clock, not with writes.
 //!
 //! A time to live of zero turns the memory off: every page counts.
+//!
+//! Keeps plain values of [`super::spec`] (filters and what a count
+//! answered) and imports nothing else of the list: the list asks it before
+//! counting and tells it what the count answered.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -28,18 +32,10 @@ use std::time::Duration;
 use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
-use super::query::{Filter, Preferences};
-use super::statements::Needs;
+use super::spec::{Counted, Filter, Needs};
 
 /// Distinct filters remembered per user before the oldest are all dropped.
 const FILTERS_PER_USER: usize = 32;
-
-/// What a count statement answers: the total and the preferences read with it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Counted {
-    pub total: u64,
-    pub prefs: Preferences,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Key {
@@ -105,7 +101,7 @@ impl ListTotals {
     ///
     /// Forgotten after the commit, so no count can run between the two and
     /// store a total the write made stale (a count that started before is
-    /// not stored: see [`ListTotals::store`]); and forgotten even when the
+    /// not stored: see `ListTotals::store`); and forgotten even when the
     /// commit reports an error, since it may have committed all the same.
     ///
     /// # Errors
@@ -165,6 +161,7 @@ impl ListTotals {
 
 #[cfg(test)]
 mod tests {
+    use super::super::spec::Preferences;
     use super::*;
 
     fn counted(total: u64) -> Counted {

@@ -5,6 +5,9 @@
 //! its cost does not grow with depth, and rows inserted or deleted meanwhile
 //! neither repeat nor hide the rows that existed. The text is base64url of a
 //! small JSON object; clients must treat it as opaque.
+//!
+//! Sits on [`super::sort`] alone: the list's other types refer to cursors,
+//! never the reverse.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -14,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::query::{Sort, SortKey};
+use super::sort::{Sort, SortKey};
 
 /// The sort key value of the row a cursor points after.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +102,7 @@ impl Cursor {
     pub fn decode(text: &str) -> Option<Self> {
         let json = URL_SAFE_NO_PAD.decode(text.trim()).ok()?;
         let wire: Wire = serde_json::from_slice(&json).ok()?;
-        let key = SortKey::parse(&wire.s)?;
+        let key: SortKey = wire.s.parse().ok()?;
         let value = match (key, wire.k) {
             (SortKey::DueDate, Value::Null) => KeyValue::Null,
             (SortKey::CreatedAt | SortKey::UpdatedAt | SortKey::DueDate, Value::String(t)) => {
