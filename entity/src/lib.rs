@@ -22,6 +22,7 @@
 
 pub mod audit_log;
 pub mod category;
+pub mod mail_outbox;
 pub mod prelude;
 pub mod session;
 pub mod tag;

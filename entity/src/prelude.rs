@@ -3,6 +3,7 @@
 
 pub use super::audit_log::Entity as AuditLog;
 pub use super::category::Entity as Category;
+pub use super::mail_outbox::Entity as MailOutbox;
 pub use super::session::Entity as Session;
 pub use super::tag::Entity as Tag;
 pub use super::todo::Entity as Todo;

@@ -29,6 +29,7 @@ mod m20261123_000010_seed_missing_user_preferences;
 mod m20261123_000011_cover_todo_tags_by_tag;
 mod m20261123_000012_add_todo_sort_indexes;
 mod m20261123_000013_drop_superseded_todo_indexes;
+mod m20261201_000001_create_mail_outbox;
 
 /// All migrations of the service, oldest first. Append new ones at the end;
 /// never reorder, rename or edit one that has been released.
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000011_cover_todo_tags_by_tag::Migration),
             Box::new(m20261123_000012_add_todo_sort_indexes::Migration),
             Box::new(m20261123_000013_drop_superseded_todo_indexes::Migration),
+            Box::new(m20261201_000001_create_mail_outbox::Migration),
         ]
     }
 }

@@ -14,6 +14,7 @@ pub mod clock;
 pub mod context;
 pub mod error;
 mod labels;
+pub mod mail;
 pub mod names;
 pub mod paging;
 pub mod passwords;

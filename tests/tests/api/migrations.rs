@@ -14,7 +14,7 @@ use tests::TestDb;
 /// The tables each migration creates, by migration name. The steps
 /// themselves come from [`Migrator::migrations`]; one that creates no table
 /// (an index, a data migration, a new column) needs no entry here.
-const CREATES: [(&str, &[&str]); 9] = [
+const CREATES: [(&str, &[&str]); 10] = [
     ("m20261123_000001_create_users", &["users"]),
     (
         "m20261123_000002_create_user_preferences",
@@ -27,6 +27,7 @@ const CREATES: [(&str, &[&str]); 9] = [
     ("m20261123_000007_create_todo_tags", &["todo_tags"]),
     ("m20261123_000008_create_todo_history", &["todo_history"]),
     ("m20261123_000009_create_audit_logs", &["audit_logs"]),
+    ("m20261201_000001_create_mail_outbox", &["mail_outbox"]),
 ];
 
 /// The data migration that gives every user the default preferences.
