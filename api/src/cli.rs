@@ -30,4 +30,12 @@ pub enum Command {
         #[arg(long)]
         username: String,
     },
+    /// Show the mail outbox of the `DATABASE_URL` database: how many messages
+    /// are pending, failed and sent, and the failed and pending ones with
+    /// their last error.
+    Outbox {
+        /// First queue every failed message again (attempts start over).
+        #[arg(long)]
+        retry_failed: bool,
+    },
 }

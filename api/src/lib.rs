@@ -20,6 +20,7 @@ pub mod error;
 pub mod extract;
 pub mod logging;
 pub mod openapi;
+pub mod outbox_cli;
 pub mod pagination;
 pub mod routes;
 pub mod startup;

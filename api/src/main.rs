@@ -49,6 +49,18 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Outbox { retry_failed } => {
+            match system.block_on(api::outbox_cli::outbox(config, retry_failed)) {
+                Ok(report) => {
+                    print!("{report}");
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("outbox: {err:?}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
     }
 }
 

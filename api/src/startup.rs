@@ -9,12 +9,13 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use migration::{Migrator, MigratorTrait};
 use secrecy::ExposeSecret as _;
+use service::mail;
 use service::passwords::Passwords;
 use service::todos::ListTotals;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::config::Config;
+use crate::config::{Config, MailSettings};
 use crate::routes::fallback::{self, RouteMethods};
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
@@ -161,10 +162,12 @@ pub fn app(
         .wrap(from_fn(telemetry::observe))
 }
 
-/// A bound, ready-to-run server.
+/// A bound, ready-to-run server, and the mail worker that runs beside it.
 pub struct Application {
     server: Server,
     port: u16,
+    db: sea_orm::DatabaseConnection,
+    mail: MailSettings,
 }
 
 impl std::fmt::Debug for Application {
@@ -202,12 +205,18 @@ impl Application {
     ) -> std::io::Result<Self> {
         let port = listener.local_addr()?.port();
         let openapi = web::Data::new(crate::openapi::Published::new());
-        let mut server = HttpServer::new(move || app(state.clone(), openapi.clone()));
+        let app_state = state.clone();
+        let mut server = HttpServer::new(move || app(app_state.clone(), openapi.clone()));
         if let Some(workers) = workers {
             server = server.workers(workers);
         }
         let server = server.listen(listener)?.shutdown_timeout(10).run();
-        Ok(Self { server, port })
+        Ok(Self {
+            server,
+            port,
+            db: state.db.clone(),
+            mail: state.config.mail.clone(),
+        })
     }
 
     /// A handle to stop the server.
@@ -223,10 +232,29 @@ impl Application {
     }
 
     /// Runs until SIGINT/SIGTERM, then finishes in-flight requests and stops.
+    /// The outbox's delivery worker runs beside the server and stops after
+    /// it, once its round in progress is done (every server runs one: the
+    /// claim lets several share one database).
     ///
     /// # Errors
     /// The server's I/O error.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Self {
+            server, db, mail, ..
+        } = self;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let worker = actix_web::rt::spawn(async move {
+            let shutdown = async {
+                // A dropped sender stops the worker as a sent signal does.
+                let _ = stopped.await;
+            };
+            mail::run_worker(&db, &mail.transport, &mail.delivery, shutdown).await;
+        });
+        let served = server.await;
+        drop(stop);
+        if let Err(err) = worker.await {
+            log::error!("mail: the worker ended abnormally: {err}");
+        }
+        served
     }
 }

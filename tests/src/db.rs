@@ -171,7 +171,27 @@ impl Drop for TestDb {
                             quote(backend, &name)
                         )
                     }
-                    _ => format!("DROP DATABASE IF EXISTS {}", quote(backend, &name)),
+                    _ => {
+                        // MariaDB's `WITH (FORCE)`: end the test's own
+                        // connections first. One still inside a transaction
+                        // (a background task of the server, cut off when the
+                        // test ended) would hold a metadata lock that the
+                        // drop would wait on for ever.
+                        let lingering = format!(
+                            "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '{name}'"
+                        );
+                        let rows = admin_db
+                            .query_all_raw(Statement::from_string(backend, lingering))
+                            .await?;
+                        for row in rows {
+                            let id: u64 = row.try_get_by_index(0)?;
+                            // Gone already between the two statements is fine.
+                            let _ = admin_db
+                                .execute_unprepared(&format!("KILL CONNECTION {id}"))
+                                .await;
+                        }
+                        format!("DROP DATABASE IF EXISTS {}", quote(backend, &name))
+                    }
                 };
                 admin_db.execute_unprepared(&sql).await?;
                 admin_db.close().await

@@ -13,6 +13,8 @@ use std::time::Duration;
 use actix_web::http::header::HeaderName;
 use secrecy::SecretString;
 
+use service::mail::{MailConfig, Transport};
+
 use crate::logging::LogFormat;
 
 mod database_url;
@@ -51,6 +53,9 @@ pub const VARIABLES: &[&str] = &[
     "TRUSTED_PROXY_HOPS",
     env_logger::DEFAULT_FILTER_ENV,
     "LOG_FORMAT",
+    "SMTP_URL",
+    "MAIL_FROM",
+    "MAIL_MAX_ATTEMPTS",
 ];
 
 /// The shortest `JWT_SECRET` accepted, in bytes.
@@ -80,6 +85,28 @@ pub enum ConfigError {
         /// The configured `HOST`.
         host: String,
     },
+    /// No `SMTP_URL`, and the server would listen beyond this machine.
+    #[error(
+        "SMTP_URL is not set and HOST={host} is not a loopback address: outside development mail \
+         must be delivered, not logged. Set SMTP_URL, e.g. SMTP_URL=smtp://127.0.0.1:25 or \
+         SMTP_URL=smtps://user:password@mail.example.com:465"
+    )]
+    MissingSmtpUrl {
+        /// The configured `HOST`.
+        host: String,
+    },
+}
+
+/// Mail delivery from the outbox.
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// Where mail goes: the SMTP server of `SMTP_URL` (its `Debug` never
+    /// shows the password), or without one the log, which only a loopback
+    /// `HOST` (development) is allowed.
+    pub transport: Transport,
+    /// The worker's settings: the sender (`MAIL_FROM`, checked to be a
+    /// mailbox) and the attempts before a message fails (`MAIL_MAX_ATTEMPTS`).
+    pub delivery: MailConfig,
 }
 
 /// Everything the server needs to start.
@@ -127,6 +154,8 @@ pub struct Config {
     pub password_hash_concurrency: usize,
     /// How long a list total may be remembered (`0`: count every page).
     pub list_totals_ttl: Duration,
+    /// Mail delivery (`SMTP_URL`, `MAIL_FROM`, `MAIL_MAX_ATTEMPTS`).
+    pub mail: MailSettings,
 }
 
 /// Connection-pool settings.
@@ -148,6 +177,9 @@ pub struct PoolConfig {
 
 /// The default database: a SQLite file in the working directory, created if missing.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://todo.db?mode=rwc";
+
+/// The default `MAIL_FROM`.
+pub const DEFAULT_MAIL_FROM: &str = "Todo <todo@localhost>";
 
 /// The default `HOST`: loopback, which is development.
 pub const DEFAULT_HOST: &str = "127.0.0.1";
@@ -208,7 +240,6 @@ impl Config {
                 .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned())
                 .into(),
             port: PORT.read_as(&get, 8080)?,
-            host,
             db: PoolConfig {
                 max_connections,
                 min_connections,
@@ -239,6 +270,8 @@ impl Config {
             password_hash_concurrency: PASSWORD_HASH_CONCURRENCY
                 .read_as(&get, default_concurrency as u64)?,
             list_totals_ttl: LIST_TOTALS_TTL_SECS.read_secs(&get, 2)?,
+            mail: mail_settings(&get, &host)?,
+            host,
         })
     }
 
@@ -247,6 +280,32 @@ impl Config {
     pub fn bind_address(&self) -> String {
         format!("{}:{}", self.host, self.port)
     }
+}
+
+/// The mail settings: an SMTP server is required off loopback, and the
+/// sender must be a mailbox.
+fn mail_settings(
+    get: &impl Fn(&'static str) -> Option<String>,
+    host: &str,
+) -> Result<MailSettings, ConfigError> {
+    let transport = match get("SMTP_URL") {
+        Some(url) => Transport::from_url(&url)
+            .map_err(|e| invalid("SMTP_URL", redact_url(&url), &e.to_string()))?,
+        None if is_loopback(host) => Transport::log(),
+        None => {
+            return Err(ConfigError::MissingSmtpUrl {
+                host: host.to_owned(),
+            });
+        }
+    };
+    let from = get("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.to_owned());
+    let mut delivery = MailConfig::new(&from)
+        .map_err(|e| invalid("MAIL_FROM", &from, &format!("expected a mailbox ({e})")))?;
+    delivery.max_attempts = MAIL_MAX_ATTEMPTS.read_as(get, 10)?;
+    Ok(MailSettings {
+        transport,
+        delivery,
+    })
 }
 
 /// Whether `host` names this machine only: development.

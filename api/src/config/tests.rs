@@ -129,6 +129,7 @@ fn every_numeric_variable_is_checked_at_both_ends_of_its_range() {
         ("PASSWORD_HASH_CONCURRENCY", 1, 1_024),
         ("LIST_TOTALS_TTL_SECS", 0, 3_600),
         ("TRUSTED_PROXY_HOPS", 1, 32),
+        ("MAIL_MAX_ATTEMPTS", 1, 100),
     ];
     for &(name, low, high) in ranges {
         for ok in [low, high] {
@@ -200,9 +201,54 @@ fn without_a_jwt_secret_only_loopback_hosts_start_with_a_random_one() {
         );
         assert!(message.contains("openssl rand -base64 48"), "{message}");
     }
-    let cfg = config(&[("HOST", "0.0.0.0"), ("JWT_SECRET", SECRET)]).expect("set");
+    let cfg = config(&[
+        ("HOST", "0.0.0.0"),
+        ("JWT_SECRET", SECRET),
+        ("SMTP_URL", "smtp://127.0.0.1:25"),
+    ])
+    .expect("set");
     assert!(!cfg.jwt_secret_generated);
     assert_eq!(cfg.jwt_secret.expose_secret(), SECRET);
+}
+
+#[test]
+fn mail_is_logged_only_on_loopback_and_otherwise_needs_an_smtp_server() {
+    let cfg = config(&[]).expect("valid");
+    assert!(cfg.mail.transport.is_log());
+    assert_eq!(cfg.mail.delivery.max_attempts, 10);
+    assert_eq!(cfg.mail.delivery.from.email.domain(), "localhost");
+
+    let message = refusal(&[("HOST", "0.0.0.0"), ("JWT_SECRET", SECRET)]);
+    assert!(
+        message.starts_with("SMTP_URL is not set and HOST=0.0.0.0 is not a loopback address"),
+        "{message}"
+    );
+    assert!(message.contains("SMTP_URL=smtp://"), "{message}");
+
+    let cfg = config(&[
+        ("HOST", "0.0.0.0"),
+        ("JWT_SECRET", SECRET),
+        ("SMTP_URL", "smtps://app:hunter2@mail.example.com:465"),
+        ("MAIL_FROM", "Todo <todo@mail.example.com>"),
+        ("MAIL_MAX_ATTEMPTS", "3"),
+    ])
+    .expect("valid");
+    assert!(!cfg.mail.transport.is_log());
+    assert_eq!(cfg.mail.delivery.max_attempts, 3);
+    assert_eq!(cfg.mail.delivery.from.email.domain(), "mail.example.com");
+    assert!(!format!("{cfg:?}").contains("hunter2"), "{cfg:?}");
+}
+
+#[test]
+fn an_unusable_smtp_url_or_sender_is_refused_by_name_without_the_password() {
+    let message = refusal(&[("SMTP_URL", "ftp://app:hunter2@mail.example.com")]);
+    assert!(message.starts_with("SMTP_URL="), "{message}");
+    assert!(!message.contains("hunter2"), "{message}");
+    let message = refusal(&[("MAIL_FROM", "not an address")]);
+    assert!(
+        message.starts_with("MAIL_FROM=\"not an address\" is not valid"),
+        "{message}"
+    );
 }
 
 #[test]

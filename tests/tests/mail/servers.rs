@@ -165,3 +165,24 @@ async fn the_claim_reads_due_rows_through_the_status_index() {
         "the claim scans the outbox:\n{plan}"
     );
 }
+
+/// The server runs the worker itself: a message queued in the server's
+/// database reaches the SMTP server named by its configuration, and the
+/// worker stops with the server.
+#[actix_web::test]
+async fn a_running_server_delivers_what_its_outbox_holds() {
+    let sink = crate::smtp_sink::SmtpSink::start().await;
+    let url = sink.url();
+    let app = tests::TestApp::spawn_with(|config| {
+        config.mail.transport = mail::Transport::from_url(&url).expect("the sink's URL");
+        config.mail.delivery.poll_interval = Duration::from_millis(50);
+    })
+    .await;
+    let id = mail::enqueue(app.db(), Message::password_changed("ada@todo.test", "ada"))
+        .await
+        .expect("enqueue");
+    let received = sink.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(received.len(), 1, "one message, delivered once");
+    let message_id = received[0].header("Message-ID").expect("a Message-ID");
+    assert!(message_id.contains(&id.to_string()), "{message_id}");
+}
