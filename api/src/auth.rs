@@ -16,15 +16,22 @@
 //!   is `403`, a deletion `401`, and a promotion counts, with the next request;
 //! - every refresh: sessions are revoked in the same transaction as the
 //!   change that revokes them, so no refresh can outlive it.
+//!
+//! The routes on the caller's todos, categories and tags take [`Owner`]
+//! instead: a bearer token as above, or an API key (`X-API-Key`), which is
+//! checked in the database on every request (`service::api_keys`), so a
+//! revoked or expired key, or one whose owner is suspended, is refused with
+//! the very next request. A request may carry one credential, not both.
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;
 
 use actix_web::dev::Payload;
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::{FromRequest, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
 use service::ClientMeta;
+use service::api_keys::KeyCaller;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorKind};
@@ -56,6 +63,17 @@ fn authenticate(req: &HttpRequest) -> Result<AuthUser, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal(&"application state missing"))?;
+    let has_key = req.headers().contains_key(API_KEY);
+    if has_key && req.headers().contains_key(header::AUTHORIZATION) {
+        return Err(both_credentials());
+    }
+    if has_key {
+        return Err(ApiError::new(
+            ErrorKind::Unauthorized,
+            "this route takes an `Authorization: Bearer <access_token>` header; API keys \
+             (`X-API-Key`) are accepted on the todo, category and tag routes only",
+        ));
+    }
     let token = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -109,6 +127,106 @@ impl FromRequest for AdminUser {
             .map_err(|e| ApiError::internal(&e))??;
             caller.is_admin = true;
             Ok(Self(caller))
+        })
+    }
+}
+
+/// The header that carries an API key.
+pub const API_KEY: header::HeaderName = header::HeaderName::from_static("x-api-key");
+
+/// `400`: a request that carries both an API key and an `Authorization` header.
+fn both_credentials() -> ApiError {
+    ApiError::new(
+        ErrorKind::BadRequest,
+        "send either `X-API-Key` or `Authorization`, not both",
+    )
+}
+
+/// `403`: a key without the `write` scope, sent with a method that writes.
+#[must_use]
+pub fn read_only_key() -> ApiError {
+    ApiError::new(
+        ErrorKind::Forbidden,
+        "this API key may only read (scopes [\"read\"]); writing takes a key with the `write` \
+         scope",
+    )
+}
+
+/// How an [`Owner`] proved who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// A bearer access token of this session.
+    Token {
+        /// The session the token belongs to.
+        session_id: Uuid,
+    },
+    /// An API key.
+    Key {
+        /// The key's id.
+        key_id: Uuid,
+        /// Whether it has the `write` scope.
+        can_write: bool,
+    },
+}
+
+/// The caller on the routes of their own todos, categories and tags: a
+/// bearer access token (checked as [`AuthUser`] checks it, without the
+/// database) or an `X-API-Key`, checked in the database on every request
+/// and its use recorded for `last_used_at`. A key without the `write`
+/// scope answers `403` to any method but `GET` and `HEAD`; a request with
+/// both credentials is `400`; one with neither, or a key that is unknown,
+/// revoked, expired or whose owner may no longer act, is `401`.
+#[derive(Debug, Clone, Copy)]
+pub struct Owner {
+    /// The user whose data the request reads or writes.
+    pub id: Uuid,
+    /// The credential it came with.
+    pub via: Via,
+}
+
+impl FromRequest for Owner {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(key) = req.headers().get(API_KEY) else {
+            let owner = authenticate(req).map(|user| Self {
+                id: user.id,
+                via: Via::Token {
+                    session_id: user.session_id,
+                },
+            });
+            return Box::pin(ready(owner));
+        };
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            return Box::pin(ready(Err(both_credentials())));
+        }
+        // A header that is not text holds no key of ours; the service
+        // refuses the empty string without a query.
+        let key = key.to_str().unwrap_or_default().to_owned();
+        let writes = !matches!(*req.method(), Method::GET | Method::HEAD);
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal(&"application state missing"))?;
+            // A task of its own, as for `AdminUser`: a read cut off
+            // half-way, when another extractor refuses the request, would
+            // cost its connection.
+            let db = state.db.clone();
+            let check = async move { service::api_keys::authenticate(&db, &key).await };
+            let caller: KeyCaller = actix_web::rt::spawn(check)
+                .await
+                .map_err(|e| ApiError::internal(&e))??;
+            if writes && !caller.can_write {
+                return Err(read_only_key());
+            }
+            state.api_key_usage.record(&caller, service::clock::now());
+            Ok(Self {
+                id: caller.user_id,
+                via: Via::Key {
+                    key_id: caller.key_id,
+                    can_write: caller.can_write,
+                },
+            })
         })
     }
 }

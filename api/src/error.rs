@@ -78,6 +78,8 @@ pub enum ErrorKind {
     Unavailable,
     /// 500
     Internal,
+    /// 403: the account's address must be verified first.
+    EmailNotVerified,
 }
 
 impl ErrorKind {
@@ -87,7 +89,7 @@ impl ErrorKind {
         match self {
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::EmailNotVerified => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
@@ -309,6 +311,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::Invalid(errors) => Self::validation(errors),
             ServiceError::Unauthorized(message) => Self::new(ErrorKind::Unauthorized, message),
             ServiceError::Forbidden(message) => Self::new(ErrorKind::Forbidden, message),
+            err @ ServiceError::EmailNotVerified => {
+                Self::new(ErrorKind::EmailNotVerified, err.to_string())
+            }
             ServiceError::Database(db) => db.into(),
             err @ ServiceError::Internal { .. } => Self::internal(&err),
         }

@@ -18,6 +18,7 @@ pub mod db;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod jobs;
 pub mod logging;
 pub mod openapi;
 pub mod outbox_cli;

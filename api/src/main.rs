@@ -1,4 +1,6 @@
-//! The server binary: `api` serves HTTP; `api create-admin` makes the first admin.
+//! The server binary: `api` serves HTTP; `api create-admin` makes the first
+//! admin; `api outbox` and `api purge-accounts` are the operator's mail and
+//! purge tasks.
 
 use std::process::ExitCode;
 
@@ -49,17 +51,28 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Outbox { retry_failed } => {
-            match system.block_on(api::outbox_cli::outbox(config, retry_failed)) {
-                Ok(report) => {
-                    print!("{report}");
-                    ExitCode::SUCCESS
-                }
-                Err(err) => {
-                    eprintln!("outbox: {err:?}");
-                    ExitCode::FAILURE
-                }
-            }
+        Command::Outbox { retry_failed } => report(
+            "outbox",
+            system.block_on(api::outbox_cli::outbox(config, retry_failed)),
+        ),
+        Command::PurgeAccounts => report(
+            "purge-accounts",
+            system.block_on(api::cli::purge_accounts(config)),
+        ),
+    }
+}
+
+/// Prints what an operator task reports, or why it failed (with every
+/// cause, from `Debug`).
+fn report(task: &str, result: Result<String, api::cli::OperatorError>) -> ExitCode {
+    match result {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("{task}: {err:?}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -1,31 +1,12 @@
 //! `outbox`: the operator's view of mail waiting or given up on, and the
 //! way to queue failed mail again (`--retry-failed`).
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
-use service::ServiceError;
-use service::error::error_chain_fmt;
 use service::mail::{self, OutboxEntry, OutboxSummary};
 
+use crate::cli::OperatorError;
 use crate::config::Config;
-use crate::startup::StartupError;
-
-/// Why `outbox` could not answer. `Debug` adds every cause, one per line.
-#[derive(thiserror::Error)]
-pub enum OutboxCliError {
-    /// The database could not be reached or brought up to date.
-    #[error("cannot open the database")]
-    Startup(#[from] StartupError),
-    /// The outbox could not be read or changed.
-    #[error("cannot read the outbox")]
-    Service(#[from] ServiceError),
-}
-
-impl fmt::Debug for OutboxCliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        error_chain_fmt(self, f)
-    }
-}
 
 /// Queues failed messages again when `retry_failed`, then reports the
 /// outbox: counts by status, and the failed and pending messages with their
@@ -33,7 +14,7 @@ impl fmt::Debug for OutboxCliError {
 ///
 /// # Errors
 /// The database cannot be opened or read.
-pub async fn outbox(config: Config, retry_failed: bool) -> Result<String, OutboxCliError> {
+pub async fn outbox(config: Config, retry_failed: bool) -> Result<String, OperatorError> {
     let state = crate::startup::prepare(config).await?;
     let mut report = String::new();
     if retry_failed {

@@ -9,13 +9,13 @@ use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
 use migration::{Migrator, MigratorTrait};
 use secrecy::ExposeSecret as _;
-use service::mail;
 use service::passwords::Passwords;
 use service::todos::ListTotals;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::config::{Config, MailSettings};
+use crate::config::Config;
+use crate::jobs::Jobs;
 use crate::routes::fallback::{self, RouteMethods};
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
@@ -113,6 +113,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
         auth_limiter: AuthRateLimiter::new(config.auth_rate_limit_per_minute),
         passwords,
         list_totals: ListTotals::new(config.list_totals_ttl, LIST_TOTALS_USERS),
+        api_key_usage: service::api_keys::Usage::new(),
         config: Arc::new(config),
         metrics,
     })
@@ -162,12 +163,12 @@ pub fn app(
         .wrap(from_fn(telemetry::observe))
 }
 
-/// A bound, ready-to-run server, and the mail worker that runs beside it.
+/// A bound, ready-to-run server, and the background jobs that run beside
+/// it ([`crate::jobs`]).
 pub struct Application {
     server: Server,
     port: u16,
-    db: sea_orm::DatabaseConnection,
-    mail: MailSettings,
+    state: AppState,
 }
 
 impl std::fmt::Debug for Application {
@@ -214,8 +215,7 @@ impl Application {
         Ok(Self {
             server,
             port,
-            db: state.db.clone(),
-            mail: state.config.mail.clone(),
+            state,
         })
     }
 
@@ -232,29 +232,16 @@ impl Application {
     }
 
     /// Runs until SIGINT/SIGTERM, then finishes in-flight requests and stops.
-    /// The outbox's delivery worker runs beside the server and stops after
-    /// it, once its round in progress is done (every server runs one: the
-    /// claim lets several share one database).
+    /// The background jobs (mail delivery, housekeeping) run beside the
+    /// server and stop after it, once their round in progress is done.
     ///
     /// # Errors
     /// The server's I/O error.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let Self {
-            server, db, mail, ..
-        } = self;
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let worker = actix_web::rt::spawn(async move {
-            let shutdown = async {
-                // A dropped sender stops the worker as a sent signal does.
-                let _ = stopped.await;
-            };
-            mail::run_worker(&db, &mail.transport, &mail.delivery, shutdown).await;
-        });
+        let Self { server, state, .. } = self;
+        let jobs = Jobs::start(&state);
         let served = server.await;
-        drop(stop);
-        if let Err(err) = worker.await {
-            log::error!("mail: the worker ended abnormally: {err}");
-        }
+        jobs.stop().await;
         served
     }
 }

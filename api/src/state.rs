@@ -28,6 +28,8 @@ pub struct AppState {
     pub passwords: Passwords,
     /// Recently counted list totals (`LIST_TOTALS_TTL_SECS`).
     pub list_totals: ListTotals,
+    /// Uses of API keys not yet written to `last_used_at` (flushed in batches).
+    pub api_key_usage: service::api_keys::Usage,
 }
 
 impl AppState {

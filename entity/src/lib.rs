@@ -20,6 +20,8 @@
 //!   (lower-cased by the service) that carries the unique index, because
 //!   expression indexes are not portable across SQLite, PostgreSQL and MySQL.
 
+pub mod account_token;
+pub mod api_key;
 pub mod audit_log;
 pub mod category;
 pub mod mail_outbox;
@@ -86,7 +88,7 @@ pub(crate) use string_enum_text;
 
 #[cfg(test)]
 mod tests {
-    use super::{todo, user, user_preferences};
+    use super::{account_token, todo, user, user_preferences};
     use sea_orm::{ActiveEnum, Iterable};
     use std::str::FromStr;
 
@@ -119,6 +121,7 @@ mod tests {
         check::<todo::Priority>();
         check::<user::UserStatus>();
         check::<user_preferences::Theme>();
+        check::<account_token::TokenPurpose>();
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The entities under short names: `use entity::prelude::*;` brings `User`,
 //! `Todo`, `Tag`, … (each an `Entity`) into scope.
 
+pub use super::account_token::Entity as AccountToken;
+pub use super::api_key::Entity as ApiKey;
 pub use super::audit_log::Entity as AuditLog;
 pub use super::category::Entity as Category;
 pub use super::mail_outbox::Entity as MailOutbox;

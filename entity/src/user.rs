@@ -50,6 +50,14 @@ pub struct Model {
     pub bio: Option<String>,
     pub status: UserStatus,
     pub is_admin: bool,
+    /// Whether the owner proved the address by following a mailed link.
+    /// Accounts older than verification, and admins made by the operator
+    /// command, count as verified.
+    pub email_verified: bool,
+    /// When a self-deletion the owner confirmed is purged (the account is
+    /// inactive until then, and may be restored by cancelling); `None`
+    /// otherwise.
+    pub deletion_scheduled_for: Option<DateTimeWithTimeZone>,
     /// Set when the account is soft-deleted; `None` for live accounts.
     pub deleted_at: Option<DateTimeWithTimeZone>,
     /// Optimistic-locking counter: starts at 1, +1 on every update.
@@ -72,6 +80,10 @@ pub enum Relation {
     Todo,
     #[sea_orm(has_many = "super::audit_log::Entity")]
     AuditLog,
+    #[sea_orm(has_many = "super::account_token::Entity")]
+    AccountToken,
+    #[sea_orm(has_many = "super::api_key::Entity")]
+    ApiKey,
 }
 
 impl Related<super::user_preferences::Entity> for Entity {
@@ -107,6 +119,18 @@ impl Related<super::todo::Entity> for Entity {
 impl Related<super::audit_log::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::AuditLog.def()
+    }
+}
+
+impl Related<super::account_token::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::AccountToken.def()
+    }
+}
+
+impl Related<super::api_key::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ApiKey.def()
     }
 }
 

@@ -30,6 +30,9 @@ mod m20261123_000011_cover_todo_tags_by_tag;
 mod m20261123_000012_add_todo_sort_indexes;
 mod m20261123_000013_drop_superseded_todo_indexes;
 mod m20261201_000001_create_mail_outbox;
+mod m20261202_000001_add_user_lifecycle_columns;
+mod m20261202_000002_create_account_tokens;
+mod m20261202_000003_create_api_keys;
 
 /// All migrations of the service, oldest first. Append new ones at the end;
 /// never reorder, rename or edit one that has been released.
@@ -54,6 +57,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000012_add_todo_sort_indexes::Migration),
             Box::new(m20261123_000013_drop_superseded_todo_indexes::Migration),
             Box::new(m20261201_000001_create_mail_outbox::Migration),
+            Box::new(m20261202_000001_add_user_lifecycle_columns::Migration),
+            Box::new(m20261202_000002_create_account_tokens::Migration),
+            Box::new(m20261202_000003_create_api_keys::Migration),
         ]
     }
 }

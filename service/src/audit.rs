@@ -28,6 +28,22 @@ pub mod action {
     pub const PASSWORD_CHANGE: &str = "auth.password_change";
     /// A user deleted their own account.
     pub const ACCOUNT_DELETE: &str = "user.delete";
+    /// A user proved their address (or moved to a new one) by a mailed link.
+    pub const EMAIL_VERIFY: &str = "auth.email_verify";
+    /// A user asked to move their account to a new address.
+    pub const EMAIL_CHANGE_REQUEST: &str = "auth.email_change_request";
+    /// A password-reset link was mailed to an account.
+    pub const PASSWORD_RESET_REQUEST: &str = "auth.password_reset_request";
+    /// A password was reset through a mailed link; every session ended.
+    pub const PASSWORD_RESET: &str = "auth.password_reset";
+    /// A user asked to delete their account; a confirmation link was mailed.
+    pub const DELETION_REQUEST: &str = "user.deletion_request";
+    /// A user confirmed the deletion: deactivated, purged after the grace period.
+    pub const DELETION_CONFIRM: &str = "user.deletion_confirm";
+    /// A user cancelled a scheduled deletion within the grace period.
+    pub const DELETION_CANCEL: &str = "user.deletion_cancel";
+    /// An account whose grace period ended was purged with all it owned.
+    pub const ACCOUNT_PURGE: &str = "user.purge";
     /// An admin changed a user's status or role.
     pub const ADMIN_USER_UPDATE: &str = "admin.user_update";
     /// An admin soft-deleted a user.
@@ -46,6 +62,12 @@ pub mod action {
     pub const TODO_BULK_DELETE: &str = "todo.bulk_delete";
     /// A user restored soft-deleted todos in one bulk request.
     pub const TODO_BULK_RESTORE: &str = "todo.bulk_restore";
+    /// A user created an API key.
+    pub const API_KEY_CREATE: &str = "api_key.create";
+    /// A user rotated an API key: the old one was revoked, a new one made.
+    pub const API_KEY_ROTATE: &str = "api_key.rotate";
+    /// A user revoked an API key.
+    pub const API_KEY_REVOKE: &str = "api_key.revoke";
 }
 
 /// One event to record.

@@ -74,6 +74,12 @@ pub enum ServiceError {
     /// The caller is known but may not do this.
     #[error("{0}")]
     Forbidden(&'static str),
+    /// The right password of an account whose address is not verified yet,
+    /// where verified addresses are required (`REQUIRE_VERIFIED_EMAIL`).
+    #[error(
+        "the account's email address is not verified yet; follow the link in the verification mail"
+    )]
+    EmailNotVerified,
     /// A database error; unreachable databases are told apart by [`is_unavailable`].
     #[error(transparent)]
     Database(#[from] DbErr),

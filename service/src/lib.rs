@@ -7,6 +7,7 @@
 //! here, so they hold whichever route (or test) calls them.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod batch;
 pub mod categories;
@@ -19,6 +20,7 @@ pub mod names;
 pub mod paging;
 pub mod passwords;
 pub mod search;
+pub mod secrets;
 pub mod sessions;
 pub mod system;
 pub mod tags;

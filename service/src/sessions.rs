@@ -14,7 +14,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     QueryFilter, QueryOrder, QuerySelect,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::audit::{self, Event, action};
@@ -34,7 +33,7 @@ pub struct Issued {
 /// The stored form of a refresh token.
 #[must_use]
 pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    crate::secrets::digest(token)
 }
 
 fn new_token() -> String {

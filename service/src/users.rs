@@ -45,6 +45,8 @@ pub struct Filter {
     pub status: Option<user::UserStatus>,
     /// Only admins, or only non-admins.
     pub is_admin: Option<bool>,
+    /// Only verified addresses, or only unverified ones.
+    pub is_verified: Option<bool>,
     /// Registered at or after.
     pub created_after: Option<DateTime<Utc>>,
     /// Registered before.
@@ -93,6 +95,9 @@ pub async fn list(
     }
     if let Some(is_admin) = filter.is_admin {
         condition = condition.add(Column::IsAdmin.eq(is_admin));
+    }
+    if let Some(verified) = filter.is_verified {
+        condition = condition.add(Column::EmailVerified.eq(verified));
     }
     if let Some(after) = filter.created_after {
         condition = condition.add(Column::CreatedAt.gte(clock::to_db(after)));
@@ -206,6 +211,10 @@ pub async fn update(
     };
     if let Some(status) = changes.status {
         am.status = Set(status);
+        // An account made active again is no longer on its way out.
+        if status == user::UserStatus::Active {
+            am.deletion_scheduled_for = Set(None);
+        }
     }
     if let Some(is_admin) = changes.is_admin {
         am.is_admin = Set(is_admin);

@@ -13,6 +13,7 @@ use std::time::Duration;
 use actix_web::http::header::HeaderName;
 use secrecy::SecretString;
 
+use service::accounts::AccountPolicy;
 use service::mail::{MailConfig, Transport};
 
 use crate::logging::LogFormat;
@@ -56,6 +57,10 @@ pub const VARIABLES: &[&str] = &[
     "SMTP_URL",
     "MAIL_FROM",
     "MAIL_MAX_ATTEMPTS",
+    "APP_BASE_URL",
+    "REQUIRE_VERIFIED_EMAIL",
+    "ACCOUNT_DELETION_GRACE_DAYS",
+    "PURGE_INTERVAL_SECS",
 ];
 
 /// The shortest `JWT_SECRET` accepted, in bytes.
@@ -156,6 +161,13 @@ pub struct Config {
     pub list_totals_ttl: Duration,
     /// Mail delivery (`SMTP_URL`, `MAIL_FROM`, `MAIL_MAX_ATTEMPTS`).
     pub mail: MailSettings,
+    /// Account rules: where mail links point (`APP_BASE_URL`), the grace
+    /// period of a deletion (`ACCOUNT_DELETION_GRACE_DAYS`), whether logins
+    /// need a verified address (`REQUIRE_VERIFIED_EMAIL`).
+    pub accounts: AccountPolicy,
+    /// How often the server purges accounts whose grace period ended, and
+    /// sent mail past its retention (`PURGE_INTERVAL_SECS`).
+    pub purge_interval: Duration,
 }
 
 /// Connection-pool settings.
@@ -180,6 +192,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://todo.db?mode=rwc";
 
 /// The default `MAIL_FROM`.
 pub const DEFAULT_MAIL_FROM: &str = "Todo <todo@localhost>";
+
+/// The default `APP_BASE_URL`: a frontend's development server.
+pub const DEFAULT_APP_BASE_URL: &str = "http://localhost:3000";
 
 /// The default `HOST`: loopback, which is development.
 pub const DEFAULT_HOST: &str = "127.0.0.1";
@@ -271,6 +286,8 @@ impl Config {
                 .read_as(&get, default_concurrency as u64)?,
             list_totals_ttl: LIST_TOTALS_TTL_SECS.read_secs(&get, 2)?,
             mail: mail_settings(&get, &host)?,
+            accounts: account_policy(&get)?,
+            purge_interval: PURGE_INTERVAL_SECS.read_secs(&get, 3600)?,
             host,
         })
     }
@@ -306,6 +323,29 @@ fn mail_settings(
         transport,
         delivery,
     })
+}
+
+/// The account rules; `APP_BASE_URL` must be an absolute `http(s)` URL
+/// without query or fragment, since links append a page and a token to it.
+fn account_policy(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<AccountPolicy, ConfigError> {
+    let base = get("APP_BASE_URL").unwrap_or_else(|| DEFAULT_APP_BASE_URL.to_owned());
+    let reason = "expected an absolute http:// or https:// URL without query or fragment, \
+                  e.g. https://app.example.com";
+    let parsed =
+        url::Url::parse(base.trim()).map_err(|_| invalid("APP_BASE_URL", &base, reason))?;
+    if !matches!(parsed.scheme(), "http" | "https")
+        || !parsed.has_host()
+        || parsed.query().is_some()
+        || parsed.fragment().is_some()
+    {
+        return Err(invalid("APP_BASE_URL", &base, reason));
+    }
+    let mut policy = AccountPolicy::new(&base);
+    policy.deletion_grace = chrono::Duration::days(ACCOUNT_DELETION_GRACE_DAYS.read_as(get, 7)?);
+    policy.require_verified_email = parse_bool(get, "REQUIRE_VERIFIED_EMAIL", false)?;
+    Ok(policy)
 }
 
 /// Whether `host` names this machine only: development.

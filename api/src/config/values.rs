@@ -42,6 +42,9 @@ pub(super) const PASSWORD_HASH_CONCURRENCY: Range =
     range("PASSWORD_HASH_CONCURRENCY", 1, 1_024, "");
 pub(super) const LIST_TOTALS_TTL_SECS: Range = range("LIST_TOTALS_TTL_SECS", 0, 3_600, " seconds");
 pub(super) const MAIL_MAX_ATTEMPTS: Range = range("MAIL_MAX_ATTEMPTS", 1, 100, " attempts");
+pub(super) const ACCOUNT_DELETION_GRACE_DAYS: Range =
+    range("ACCOUNT_DELETION_GRACE_DAYS", 0, 3_650, " days");
+pub(super) const PURGE_INTERVAL_SECS: Range = range("PURGE_INTERVAL_SECS", 1, 86_400, " seconds");
 pub(super) const TRUSTED_PROXY_HOPS: Range = range("TRUSTED_PROXY_HOPS", 1, 32, "");
 
 pub(super) const fn range(name: &'static str, min: u64, max: u64, unit: &'static str) -> Range {

@@ -4,6 +4,8 @@
 //! Requests reject unknown fields and carry `validator` rules; responses are
 //! built from service models and never carry a password hash.
 
+pub mod account;
+pub mod api_keys;
 pub mod audit;
 pub mod auth;
 pub mod bulk;

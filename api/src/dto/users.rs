@@ -33,6 +33,13 @@ pub struct UserOut {
     pub status: UserStatus,
     /// Whether the user is an admin.
     pub is_admin: bool,
+    /// Whether the owner proved the address by following a mailed link
+    /// (accounts older than verification, and operator-made admins, count
+    /// as verified).
+    pub email_verified: bool,
+    /// When a confirmed self-deletion purges the account, unless it is
+    /// cancelled first; `null` when none is scheduled.
+    pub deletion_scheduled_for: Option<DateTime<Utc>>,
     /// The user's preferences.
     pub preferences: PreferencesOut,
     /// Registration time.
@@ -72,6 +79,8 @@ impl From<Account> for UserOut {
             bio: user.bio,
             status: user.status.into(),
             is_admin: user.is_admin,
+            email_verified: user.email_verified,
+            deletion_scheduled_for: user.deletion_scheduled_for.map(|t| t.to_utc()),
             preferences: PreferencesOut {
                 theme: preferences.theme.into(),
                 timezone: preferences.timezone,
@@ -239,6 +248,8 @@ pub struct UserListQuery {
     pub status: Option<UserStatus>,
     /// Only admins (`true`) or only non-admins (`false`).
     pub is_admin: Option<bool>,
+    /// Only users whose address is verified (`true`) or not (`false`).
+    pub is_verified: Option<bool>,
     /// Registered at or after (RFC 3339: years 1000–9999, seconds 0–59).
     #[serde(default, deserialize_with = "timestamp")]
     #[validate(custom(function = super::rules::validate_timestamp))]
@@ -271,6 +282,7 @@ impl UserListQuery {
             search: self.search,
             status: self.status.map(Into::into),
             is_admin: self.is_admin,
+            is_verified: self.is_verified,
             created_after: self.created_after,
             created_before: self.created_before,
             include_deleted: self.include_deleted.unwrap_or(false),

@@ -159,6 +159,8 @@ fn by_schema(name: &str, schemas: &BTreeMap<String, RefOr<Schema>>) -> Option<Va
             expires_in: 900,
         }),
         "AuditLogOut" => to_value(audit_entry()),
+        "ApiKeyOut" | "ApiKeyIssued" => super::key_examples::by_schema(name),
+        "DeletionScheduled" => super::account_examples::by_schema(name),
         "Health" => to_value(Health {
             status: ServingStatus::Ok,
         }),
@@ -329,6 +331,8 @@ fn user() -> UserOut {
         bio: None,
         status: UserStatus::Active,
         is_admin: false,
+        email_verified: true,
+        deletion_scheduled_for: None,
         preferences: PreferencesOut {
             theme: Theme::Dark,
             timezone: "Europe/London".to_owned(),
@@ -416,7 +420,8 @@ pub(crate) fn request(operation: &str) -> Option<Value> {
         }),
         "bulk_delete_todos" => json!({ "ids": [TODO_ID], "permanent": false }),
         "bulk_restore_todos" => json!({ "ids": [TODO_ID] }),
-        _ => return None,
+        "create_api_key" => super::key_examples::create_request(),
+        _ => return super::account_examples::request(operation),
     };
     Some(value)
 }
@@ -488,11 +493,15 @@ mod tests {
                     "bulk_update_todos" => accepted::<TodoBulkUpdate>(id),
                     "bulk_delete_todos" => accepted::<TodoBulkDelete>(id),
                     "bulk_restore_todos" => accepted::<TodoBulkRestore>(id),
-                    other => panic!("{other} takes a body: give it an example and check it here"),
+                    "create_api_key" => accepted::<crate::dto::api_keys::ApiKeyCreate>(id),
+                    other => assert!(
+                        super::super::account_examples::check(other),
+                        "{other} takes a body: give it an example and check it here"
+                    ),
                 }
                 checked += 1;
             }
         }
-        assert!(checked >= 22, "{checked} request examples checked");
+        assert!(checked >= 30, "{checked} request examples checked");
     }
 }

@@ -9,7 +9,9 @@
 //!
 //! - **Security.** The bearer requirement is stated once, for the whole
 //!   document; a public operation says `security(())` on its route, which
-//!   the document spells `security: []`.
+//!   the document spells `security: []`. The operations on the caller's
+//!   todos, categories and tags (those of [`API_KEY_TAGS`]) take an API key
+//!   as well, and say so: bearer *or* `api_key`.
 //! - **Shared answers**, defined once under `components/responses` and
 //!   referenced: `503` on every operation that touches the database, `401`
 //!   on every authenticated one, `422` on every API operation that does not
@@ -23,14 +25,18 @@
 //!   answer one built by the very constructors the server answers with
 //!   ([`problems`]).
 
+mod account_examples;
 mod examples;
+mod key_examples;
 mod problems;
 
 use actix_web::{App, web};
 use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::response::{Response, ResponseBuilder};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{
     ContentBuilder, Header, ObjectBuilder, OpenApi as Document, Ref, RefOr, SchemaFormat, Type,
 };
@@ -41,6 +47,13 @@ use crate::error::ErrorKind;
 
 /// The name of the bearer-token security scheme in the document.
 pub const BEARER: &str = "bearer_auth";
+
+/// The name of the API-key security scheme in the document.
+pub const API_KEY: &str = "api_key";
+
+/// The tags of the operations that take an API key besides a bearer token
+/// (`crate::auth::Owner`); every other operation takes a bearer token only.
+pub const API_KEY_TAGS: [&str; 3] = ["todos", "categories", "tags"];
 
 /// The content type of every error answer.
 const PROBLEM_JSON: &str = "application/problem+json";
@@ -76,6 +89,7 @@ const PROBLEM_JSON: &str = "application/problem+json";
         (name = "todos", description = "The caller's todos: filters, search, sorting, page and cursor pagination, status history, statistics, and all-or-nothing bulk operations (at most 1000 items or ids; a failure changes nothing and keys `errors` by item path, e.g. `items[3].title` or `ids[2]`, or by id for todos that are missing (404) or soft-deleted (409))"),
         (name = "categories", description = "The caller's categories, with live todo counts"),
         (name = "tags", description = "The caller's tags, with live todo counts; rename and merge"),
+        (name = "api-keys", description = "Keys for scripts and integrations, sent as `X-API-Key` on the todo, category and tag operations instead of a bearer token; shown once, stored as hashes, at most 20 live per account"),
         (name = "system", description = "Health, readiness, metrics and documentation"),
     )
 )]
@@ -97,6 +111,16 @@ impl Modify for BearerAuth {
                     ))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            API_KEY,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-API-Key",
+                "A key from `POST /api/v1/api-keys`, as `X-API-Key: <key>`, on the todo, \
+                 category and tag operations only (elsewhere `401`). A key with the scopes \
+                 `[\"read\"]` answers `403` to any method but `GET` and `HEAD`; a request \
+                 carrying both a key and an `Authorization` header is `400`.",
+            ))),
         );
     }
 }
@@ -175,12 +199,14 @@ enum Shared {
     UnsupportedMediaType,
     ValidationFailed,
     Unavailable,
+    ReadOnlyKey,
 }
 
 impl Shared {
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 7] = [
         Self::MalformedJson,
         Self::Unauthorized,
+        Self::ReadOnlyKey,
         Self::PayloadTooLarge,
         Self::UnsupportedMediaType,
         Self::ValidationFailed,
@@ -196,6 +222,7 @@ impl Shared {
             Self::UnsupportedMediaType => "UnsupportedMediaType",
             Self::ValidationFailed => "ValidationFailed",
             Self::Unavailable => "Unavailable",
+            Self::ReadOnlyKey => "ReadOnlyKey",
         }
     }
 
@@ -207,6 +234,7 @@ impl Shared {
             Self::UnsupportedMediaType => ErrorKind::UnsupportedMediaType,
             Self::ValidationFailed => ErrorKind::Validation,
             Self::Unavailable => ErrorKind::Unavailable,
+            Self::ReadOnlyKey => ErrorKind::Forbidden,
         }
     }
 
@@ -214,8 +242,12 @@ impl Shared {
         match self {
             Self::MalformedJson => "The body is not well-formed JSON",
             Self::Unauthorized => {
-                "No `Authorization: Bearer` header, or a token that is invalid or expired, or an \
+                "No `Authorization: Bearer` header (nor, where the operation takes one, \
+                 `X-API-Key`), or a token or key that is invalid, expired or revoked, or an \
                  account that is no longer active"
+            }
+            Self::ReadOnlyKey => {
+                "An `X-API-Key` with the scopes `[\"read\"]`, sent with a method that writes"
             }
             Self::PayloadTooLarge => "The body is larger than 1 MiB",
             Self::UnsupportedMediaType => {
@@ -232,12 +264,14 @@ impl Shared {
         }
     }
 
-    /// Whether `operation` (at `path`) can answer this.
-    fn applies(self, path: &str, operation: &Operation) -> bool {
+    /// Whether `operation` (at `path`; `reads`: a `GET` or `HEAD`) can answer this.
+    fn applies(self, path: &str, operation: &Operation, reads: bool) -> bool {
         let has_body = operation.request_body.is_some();
         match self {
             Self::MalformedJson | Self::PayloadTooLarge | Self::UnsupportedMediaType => has_body,
-            Self::Unauthorized => operation.security.is_none(),
+            // Public operations say `security: []`.
+            Self::Unauthorized => operation.security.as_ref().is_none_or(|s| !s.is_empty()),
+            Self::ReadOnlyKey => !reads && takes_api_key(operation),
             // Unknown query parameters are refused on every API route.
             Self::ValidationFailed => path.starts_with("/api/"),
             Self::Unavailable => path.starts_with("/api/") || path == "/health/ready",
@@ -254,7 +288,8 @@ impl Shared {
                     .build(),
             )
             .build();
-        problems::add_examples(&mut response, self.kind().status().as_u16(), None);
+        let own_example = matches!(self, Self::ReadOnlyKey).then_some(problems::READ_ONLY_KEY);
+        problems::add_examples(&mut response, self.kind().status().as_u16(), own_example);
         response
     }
 }
@@ -352,6 +387,8 @@ const SCHEMA_NAMES: &[(&str, &str)] = &[
     ("SessionOut", "Session"),
     ("HistoryEntryOut", "StatusChange"),
     ("AuditLogOut", "AuditLogEntry"),
+    ("ApiKeyOut", "ApiKey"),
+    ("ApiKeyIssued", "IssuedApiKey"),
     ("TodoStatsOut", "TodoStats"),
     ("Page_CategoryOut", "CategoryPage"),
     ("Page_TagOut", "TagPage"),
@@ -425,20 +462,23 @@ fn finish(doc: &mut Document) {
 
     for (path, item) in &mut doc.paths.paths {
         let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
+            (true, &mut item.get),
+            (false, &mut item.put),
+            (false, &mut item.post),
+            (false, &mut item.delete),
+            (false, &mut item.options),
+            (true, &mut item.head),
+            (false, &mut item.patch),
+            (false, &mut item.trace),
         ];
-        for operation in operations.into_iter().flatten() {
+        for (reads, operation) in operations {
+            let Some(operation) = operation else {
+                continue;
+            };
             state_security(operation);
             for shared in Shared::ALL {
                 let status = shared.kind().status().as_u16().to_string();
-                if shared.applies(path, operation)
+                if shared.applies(path, operation, reads)
                     && !operation.responses.responses.contains_key(&status)
                 {
                     operation.responses.responses.insert(
@@ -504,9 +544,19 @@ fn add_headers(response: &mut Response, status: u16) {
     }
 }
 
+/// Whether `operation` takes an API key besides a bearer token.
+fn takes_api_key(operation: &Operation) -> bool {
+    operation
+        .tags
+        .iter()
+        .flatten()
+        .any(|tag| API_KEY_TAGS.contains(&tag.as_str()))
+}
+
 /// `security: []` on a public operation (its route says `security(())`,
-/// which utoipa writes as one empty requirement); nothing on the others,
-/// which inherit the document's bearer requirement.
+/// which utoipa writes as one empty requirement); bearer or API key on
+/// those that take a key; nothing on the others, which inherit the
+/// document's bearer requirement.
 fn state_security(operation: &mut Operation) {
     if let Some(requirements) = &operation.security {
         let empty = serde_json::to_value(requirements)
@@ -519,6 +569,11 @@ fn state_security(operation: &mut Operation) {
         if empty {
             operation.security = Some(Vec::new());
         }
+    } else if takes_api_key(operation) {
+        operation.security = Some(vec![
+            SecurityRequirement::new(BEARER, Vec::<String>::new()),
+            SecurityRequirement::new(API_KEY, Vec::<String>::new()),
+        ]);
     }
 }
 

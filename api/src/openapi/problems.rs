@@ -16,6 +16,10 @@ use crate::routes::system::{DatabaseStatus, NotReady, PoolCounts};
 /// The `request_id` every example shows.
 const REQUEST_ID: &str = "0193a5c4-5b1e-7d2a-9c3f-2b8e4f6a1d07";
 
+/// The name the shared answer of a read-only API key used for a write
+/// gives its examples (it is no operation of its own).
+pub(super) const READ_ONLY_KEY: &str = "read_only_key";
+
 /// A todo id that examples name.
 const TODO_ID: &str = "0193a5c4-7e21-7c3d-8a4b-5f6e7d8c9b0a";
 
@@ -70,7 +74,9 @@ fn not_ready(error: &ApiError) -> serde_json::Value {
 
 /// The resource an operation is about, as the service names it in errors.
 fn resource(operation: &str) -> &'static str {
-    if operation.contains("categor") {
+    if operation.contains("api_key") {
+        "API key"
+    } else if operation.contains("categor") {
         "category"
     } else if operation.contains("tag") {
         "tag"
@@ -130,10 +136,22 @@ fn examples(status: u16, operation: &str) -> Vec<Named> {
                 ),
             ),
         }],
-        403 if operation == "login" => vec![(
-            "suspended",
-            "A suspended account",
-            service(ServiceError::Forbidden("this account is suspended")),
+        403 if operation == "login" => vec![
+            (
+                "suspended",
+                "A suspended account",
+                service(ServiceError::Forbidden("this account is suspended")),
+            ),
+            (
+                "email_not_verified",
+                "An unverified address, where `REQUIRE_VERIFIED_EMAIL` is on",
+                service(ServiceError::EmailNotVerified),
+            ),
+        ],
+        403 if operation == READ_ONLY_KEY => vec![(
+            "read_only_key",
+            "A key with the scopes [\"read\"] used to write",
+            crate::auth::read_only_key(),
         )],
         403 => vec![(
             "not_admin",
@@ -239,6 +257,23 @@ fn conflicts(operation: &str) -> Vec<Named> {
     };
     match operation {
         "register" => vec![taken("email")],
+        "create_api_key" => vec![(
+            "too_many_keys",
+            "The caller already holds 20 live keys",
+            ApiError::from(service::api_keys::too_many_keys()),
+        )],
+        "rotate_api_key" => vec![
+            (
+                "revoked",
+                "The key is revoked (or rotated away) already",
+                ApiError::from(service::api_keys::cannot_rotate(false)),
+            ),
+            (
+                "expired",
+                "The key has expired",
+                ApiError::from(service::api_keys::cannot_rotate(true)),
+            ),
+        ],
         "create_category" | "create_tag" | "rename_tag" | "merge_tags" => vec![taken("name")],
         "update_category" => vec![taken("name"), stale()],
         "update_me" => vec![taken("username"), stale()],
@@ -291,6 +326,7 @@ fn invalid_field(operation: &str) -> FieldErrors {
         "create_category" | "update_category" => ("color", "must be at most 32 characters"),
         "create_tag" | "rename_tag" => ("name", "must be between 1 and 50 characters"),
         "merge_tags" => ("source_ids", "must not include the target tag"),
+        "create_api_key" => ("scopes", r#"must be ["read"] or ["read", "write"]"#),
         "list_todos" => (
             "sort_by",
             "must be one of: created_at, updated_at, due_date, priority, title",

@@ -51,7 +51,9 @@ fn token_pair(
 
 /// Register an account
 ///
-/// Creates an account and answers it with `Location: /api/v1/users/me`. The
+/// Creates an account, mails it a verification link (valid 48 hours; see
+/// `POST /auth/verify-email`), and answers it with
+/// `Location: /api/v1/users/me`. The
 /// e-mail address is stored lower-case; e-mail and username must be free
 /// (`409` with `errors.email` or `errors.username`). Rate limited per client
 /// IP together with login (`429` with `Retry-After`).
@@ -76,6 +78,7 @@ pub async fn register(
     let account = accounts::register(
         &state.db,
         &state.passwords,
+        &state.config.accounts,
         NewAccount {
             email: body.email,
             username: body.username,
@@ -106,7 +109,7 @@ pub async fn register(
     responses(
         (status = 200, description = "Logged in", body = TokenPair),
         (status = 401, description = "Wrong credentials, or an inactive or deleted account", body = Problem, content_type = PROBLEM),
-        (status = 403, description = "The account is suspended", body = Problem, content_type = PROBLEM),
+        (status = 403, description = "The account is suspended (`forbidden`), or its address is not verified while `REQUIRE_VERIFIED_EMAIL` is on (`email_not_verified`)", body = Problem, content_type = PROBLEM),
         InvalidFields,
         TooManyAttempts,
     )
@@ -121,6 +124,7 @@ pub async fn login(
     let session = accounts::login(
         &state.db,
         &state.passwords,
+        &state.config.accounts,
         &body.email,
         body.password,
         state.refresh_ttl(),

@@ -5,7 +5,7 @@ use actix_web::{HttpResponse, patch, post, web};
 use service::todos;
 use utoipa::IntoResponses;
 
-use crate::auth::{AuthUser, Client};
+use crate::auth::{Client, Owner};
 use crate::dto::bulk::{
     TodoBulkCreate, TodoBulkCreated, TodoBulkDelete, TodoBulkDeleted, TodoBulkRestore,
     TodoBulkRestored, TodoBulkUpdate, TodoBulkUpdated,
@@ -43,7 +43,7 @@ pub struct InvalidIds(pub Problem);
 #[post("/todos/bulk")]
 pub async fn bulk_create_todos(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     client: Client,
     ValidJson(body): ValidJson<TodoBulkCreate>,
 ) -> ApiResult<HttpResponse> {
@@ -81,7 +81,7 @@ pub async fn bulk_create_todos(
 #[patch("/todos/bulk")]
 pub async fn bulk_update_todos(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     client: Client,
     ValidJson(body): ValidJson<TodoBulkUpdate>,
 ) -> ApiResult<web::Json<TodoBulkUpdated>> {
@@ -111,7 +111,7 @@ pub async fn bulk_update_todos(
 #[post("/todos/bulk-delete")]
 pub async fn bulk_delete_todos(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     client: Client,
     ValidJson(body): ValidJson<TodoBulkDelete>,
 ) -> ApiResult<web::Json<TodoBulkDeleted>> {
@@ -139,7 +139,7 @@ pub async fn bulk_delete_todos(
 #[post("/todos/bulk-restore")]
 pub async fn bulk_restore_todos(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     client: Client,
     ValidJson(body): ValidJson<TodoBulkRestore>,
 ) -> ApiResult<web::Json<TodoBulkRestored>> {

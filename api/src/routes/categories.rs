@@ -6,7 +6,7 @@ use service::categories::{self, CategoryChanges, NewCategory};
 use utoipa::IntoResponses;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Owner;
 use crate::conditional::{IfMatch, tagged, versioned_ok};
 use crate::dto::categories::{CategoryCreate, CategoryOut, CategoryUpdate};
 use crate::dto::users::{
@@ -41,7 +41,7 @@ pub struct NoSuchCategory(pub Problem);
 pub async fn list_categories(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     ValidQuery(query): ValidQuery<PageParams>,
 ) -> ApiResult<web::Json<Page<CategoryOut>>> {
     let page = query.request(DEFAULT_PAGE_SIZE);
@@ -66,7 +66,7 @@ pub async fn list_categories(
 #[post("/categories")]
 pub async fn create_category(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     ValidJson(body): ValidJson<CategoryCreate>,
 ) -> ApiResult<HttpResponse> {
     let new = NewCategory {
@@ -97,7 +97,7 @@ pub async fn create_category(
 pub async fn get_category(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let category = CategoryOut::from(categories::get(&state.db, auth.id, id.into_inner()).await?);
@@ -125,7 +125,7 @@ pub async fn get_category(
 #[patch("/categories/{id}")]
 pub async fn update_category(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     ValidJson(body): ValidJson<CategoryUpdate>,
@@ -158,7 +158,7 @@ pub async fn update_category(
 #[delete("/categories/{id}")]
 pub async fn delete_category(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     OptionalJson(body): OptionalJson<DeleteBody>,

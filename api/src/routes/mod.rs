@@ -3,7 +3,9 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+pub mod account;
 pub mod admin;
+pub mod api_keys;
 pub mod auth;
 pub mod bulk;
 pub mod categories;
@@ -32,6 +34,14 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(auth::refresh)
                 .service(auth::logout)
                 .service(auth::change_password)
+                .service(account::verify_email)
+                .service(account::resend_verification)
+                .service(account::change_email)
+                .service(account::forgot_password)
+                .service(account::reset_password)
+                .service(account::request_account_deletion)
+                .service(account::confirm_account_deletion)
+                .service(account::cancel_account_deletion)
                 .service(auth::list_sessions)
                 .service(auth::revoke_all_sessions)
                 .service(auth::revoke_session)
@@ -45,6 +55,10 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(users::delete_user)
                 .service(users::restore_user)
                 .service(admin::audit_logs)
+                .service(api_keys::create_api_key)
+                .service(api_keys::list_api_keys)
+                .service(api_keys::rotate_api_key)
+                .service(api_keys::revoke_api_key)
                 .service(categories::list_categories)
                 .service(categories::create_category)
                 .service(categories::get_category)

@@ -6,7 +6,7 @@ use service::tags;
 use utoipa::IntoResponses;
 use uuid::Uuid;
 
-use crate::auth::AuthUser;
+use crate::auth::Owner;
 use crate::dto::tags::{TagMerge, TagName, TagOut};
 use crate::dto::users::{InvalidFields, InvalidQuery};
 use crate::error::{ApiResult, Problem};
@@ -37,7 +37,7 @@ pub struct NoSuchTag(pub Problem);
 pub async fn list_tags(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     ValidQuery(query): ValidQuery<PageParams>,
 ) -> ApiResult<web::Json<Page<TagOut>>> {
     let page = query.request(DEFAULT_PAGE_SIZE);
@@ -62,7 +62,7 @@ pub async fn list_tags(
 #[post("/tags")]
 pub async fn create_tag(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     ValidJson(body): ValidJson<TagName>,
 ) -> ApiResult<HttpResponse> {
     let view = tags::create(&state.db, auth.id, &body.name).await?;
@@ -88,7 +88,7 @@ pub async fn create_tag(
 #[post("/tags/merge")]
 pub async fn merge_tags(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     ValidJson(body): ValidJson<TagMerge>,
 ) -> ApiResult<web::Json<TagOut>> {
     let view = tags::merge(
@@ -121,7 +121,7 @@ pub async fn merge_tags(
 #[patch("/tags/{id}")]
 pub async fn rename_tag(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     id: web::Path<Uuid>,
     ValidJson(body): ValidJson<TagName>,
 ) -> ApiResult<web::Json<TagOut>> {
@@ -151,7 +151,7 @@ pub async fn rename_tag(
 #[delete("/tags/{id}")]
 pub async fn delete_tag(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     tags::delete(&state.db, &state.list_totals, auth.id, id.into_inner()).await?;

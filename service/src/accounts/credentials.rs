@@ -14,9 +14,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::policy::AccountPolicy;
 use super::{get_active, save, soft_delete};
 use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
+use crate::mail::{self, Message};
 use crate::passwords::Passwords;
 use crate::todos::ListTotals;
 use crate::txn::{self, Hold};
@@ -38,6 +40,7 @@ use crate::{ServiceError, ServiceResult, sessions};
 pub async fn login(
     db: &DatabaseConnection,
     passwords: &Passwords,
+    policy: &AccountPolicy,
     identifier: &str,
     password: String,
     refresh_ttl: chrono::Duration,
@@ -46,7 +49,22 @@ pub async fn login(
     let candidate = find_for_login(db, identifier).await?;
     let hash = candidate.as_ref().map(|u| u.password_hash.clone());
     let matches = passwords.verify(password, hash).await?;
-    complete_login(db, candidate, matches, refresh_ttl, client).await
+    let attempt = Attempt {
+        candidate,
+        password_matches: matches,
+        require_verified_email: policy.require_verified_email,
+    };
+    complete_login(db, attempt, refresh_ttl, client).await
+}
+
+/// A login whose password check has been done.
+struct Attempt {
+    /// The account the identifier names, if any.
+    candidate: Option<user::Model>,
+    /// Whether the password was the candidate's.
+    password_matches: bool,
+    /// Whether an unverified address is refused (`REQUIRE_VERIFIED_EMAIL`).
+    require_verified_email: bool,
 }
 
 /// The user an identifier (e-mail or username, any case) names, deleted or not.
@@ -68,8 +86,11 @@ async fn find_for_login(
 /// Finishes a login whose password check has been done.
 async fn complete_login(
     db: &DatabaseConnection,
-    candidate: Option<user::Model>,
-    password_matches: bool,
+    Attempt {
+        candidate,
+        password_matches,
+        require_verified_email,
+    }: Attempt,
     refresh_ttl: chrono::Duration,
     client: &ClientMeta,
 ) -> ServiceResult<(user::Model, sessions::Issued)> {
@@ -109,6 +130,9 @@ async fn complete_login(
             "account suspended",
             ServiceError::Forbidden("this account is suspended"),
         )),
+        Some(now) if require_verified_email && !now.email_verified => {
+            Some(("email not verified", ServiceError::EmailNotVerified))
+        }
         Some(_) => None,
     };
     if let Some((reason, error)) = refusal {
@@ -155,6 +179,7 @@ pub async fn change_password(
     };
     save(&txn, am, user.version, &[]).await?;
     let revoked = sessions::revoke_all(&txn, user_id, Some(keep_session)).await?;
+    mail::enqueue(&txn, Message::password_changed(&user.email, &user.username)).await?;
     audit::record(
         &txn,
         client,
@@ -182,9 +207,7 @@ pub async fn delete_own(
     password: String,
     client: &ClientMeta,
 ) -> ServiceResult<()> {
-    let wrong = || ServiceError::invalid("password", "is not the account's password");
-    let check = async |hash| Ok(passwords.verify(password, Some(hash)).await?.then_some(()));
-    let (txn, user, ()) = begin_verified(db, user_id, wrong, check).await?;
+    let (txn, user) = begin_with_password(db, passwords, user_id, password).await?;
     soft_delete(&txn, &user).await?;
     audit::record(
         &txn,
@@ -194,6 +217,21 @@ pub async fn delete_own(
     .await?;
     totals.commit(txn, user_id).await?;
     Ok(())
+}
+
+/// Checks the account's `password` and begins the change it allows, as
+/// [`begin_verified`] does; a wrong password is [`ServiceError::Invalid`]
+/// naming `password`.
+pub(super) async fn begin_with_password(
+    db: &DatabaseConnection,
+    passwords: &Passwords,
+    user_id: Uuid,
+    password: String,
+) -> ServiceResult<(DatabaseTransaction, user::Model)> {
+    let wrong = || ServiceError::invalid("password", "is not the account's password");
+    let check = async |hash| Ok(passwords.verify(password, Some(hash)).await?.then_some(()));
+    let (txn, user, ()) = begin_verified(db, user_id, wrong, check).await?;
+    Ok((txn, user))
 }
 
 /// Checks the caller's password and begins the change it allows: `check`

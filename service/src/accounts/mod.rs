@@ -21,10 +21,21 @@ use crate::{ServiceError, ServiceResult, clock, sessions, txn};
 pub(crate) const ENTITY: &str = "user";
 
 mod credentials;
+mod deletion;
+mod email;
+mod policy;
 mod profile;
+mod recovery;
+mod tokens;
 
+use credentials::begin_with_password;
 pub use credentials::{change_password, delete_own, login};
+pub use deletion::{cancel_deletion, confirm_deletion, purge_due, request_deletion};
+pub use email::{change_email, resend_verification, verify_email};
+pub use policy::{AccountPolicy, Page};
 pub use profile::{PreferenceChanges, ProfileChanges, update_profile};
+pub use recovery::{forgot_password, reset_password};
+pub use tokens::lifetime as token_lifetime;
 
 /// A user with their preferences: what the API calls a User.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,20 +110,25 @@ pub(crate) async fn save(
     version::save_guarded::<user::Entity>(conn, am, current, expected, ENTITY).await
 }
 
-/// Hashes the password, then creates an account with default preferences
-/// and audits it, in one transaction.
+/// Hashes the password, then creates an account with default preferences,
+/// mails it a verification link and audits it, in one transaction: a
+/// registration that rolls back sends nothing.
 ///
 /// # Errors
-/// [`ServiceError::Conflict`] naming `email` or `username` when taken.
+/// [`ServiceError::Conflict`] naming `email` or `username` when taken;
+/// [`ServiceError::Invalid`] naming `email` when mail cannot be sent there.
 pub async fn register(
     db: &DatabaseConnection,
     passwords: &Passwords,
+    policy: &AccountPolicy,
     new: NewAccount,
     client: &ClientMeta,
 ) -> ServiceResult<Account> {
     let password_hash = passwords.hash(new.password.clone()).await?;
     let txn = txn::begin_write(db).await?;
     let account = insert_account(&txn, new, password_hash).await?;
+    let user = &account.user;
+    email::send_verification(&txn, policy, user, &user.email, None).await?;
     audit::record(
         &txn,
         client,
@@ -157,6 +173,9 @@ async fn insert_account(
         bio: None,
         status: user::UserStatus::Active,
         is_admin: new.is_admin,
+        // Only the operator's command makes admins, and it vouches for them.
+        email_verified: new.is_admin,
+        deletion_scheduled_for: None,
         deleted_at: None,
         version: 1,
         created_at: now,
@@ -287,6 +306,7 @@ pub async fn create_or_promote_admin(
             let am = user::ActiveModel {
                 id: Set(user.id),
                 is_admin: Set(true),
+                email_verified: Set(true),
                 ..Default::default()
             };
             let promoted = save(&txn, am, user.version, &[]).await?;

@@ -7,14 +7,16 @@ use migration::{Migrator, MigratorTrait, SchemaManager};
 use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, QueryOrder, Statement};
 use sea_orm_migration::MigrationStatus;
 
-use crate::schema::rows::{Everything, a_user, custom_preferences, insert, now};
-use entity::user_preferences;
+use crate::schema::rows::{
+    Everything, a_user, custom_preferences, insert, insert_before_verification, now,
+};
+use entity::{user, user_preferences};
 use tests::TestDb;
 
 /// The tables each migration creates, by migration name. The steps
 /// themselves come from [`Migrator::migrations`]; one that creates no table
 /// (an index, a data migration, a new column) needs no entry here.
-const CREATES: [(&str, &[&str]); 10] = [
+const CREATES: [(&str, &[&str]); 12] = [
     ("m20261123_000001_create_users", &["users"]),
     (
         "m20261123_000002_create_user_preferences",
@@ -28,10 +30,18 @@ const CREATES: [(&str, &[&str]); 10] = [
     ("m20261123_000008_create_todo_history", &["todo_history"]),
     ("m20261123_000009_create_audit_logs", &["audit_logs"]),
     ("m20261201_000001_create_mail_outbox", &["mail_outbox"]),
+    (
+        "m20261202_000002_create_account_tokens",
+        &["account_tokens"],
+    ),
+    ("m20261202_000003_create_api_keys", &["api_keys"]),
 ];
 
 /// The data migration that gives every user the default preferences.
 const SEED: &str = "m20261123_000010_seed_missing_user_preferences";
+
+/// The migration that adds `email_verified`, true for the accounts before it.
+const LIFECYCLE: &str = "m20261202_000001_add_user_lifecycle_columns";
 
 /// One migration, in the order the migrator runs them.
 struct Step {
@@ -137,9 +147,15 @@ async fn the_seed_migration_gives_every_user_without_preferences_the_defaults() 
     Migrator::up(db, Some(steps_before(SEED)))
         .await
         .expect("up to the seed migration");
-    let alice = insert(db, a_user("alice")).await.expect("alice");
-    let bob = insert(db, a_user("bob")).await.expect("bob");
-    let carol = insert(db, a_user("carol")).await.expect("carol");
+    let alice = insert_before_verification(db, a_user("alice"))
+        .await
+        .expect("alice");
+    let bob = insert_before_verification(db, a_user("bob"))
+        .await
+        .expect("bob");
+    let carol = insert_before_verification(db, a_user("carol"))
+        .await
+        .expect("carol");
     let customised = insert(db, custom_preferences(&carol))
         .await
         .expect("carol's");
@@ -171,9 +187,15 @@ async fn undoing_the_seed_migration_removes_exactly_the_rows_it_seeded() {
     Migrator::up(db, Some(steps_before(SEED)))
         .await
         .expect("up to the seed migration");
-    insert(db, a_user("alice")).await.expect("alice");
-    let carol = insert(db, a_user("carol")).await.expect("carol");
-    let dave = insert(db, a_user("dave")).await.expect("dave");
+    insert_before_verification(db, a_user("alice"))
+        .await
+        .expect("alice");
+    let carol = insert_before_verification(db, a_user("carol"))
+        .await
+        .expect("carol");
+    let dave = insert_before_verification(db, a_user("dave"))
+        .await
+        .expect("dave");
     let customised = insert(db, custom_preferences(&carol))
         .await
         .expect("carol's");
@@ -204,6 +226,32 @@ async fn undoing_the_seed_migration_removes_exactly_the_rows_it_seeded() {
         3,
         "alice's row is seeded again"
     );
+}
+
+#[tokio::test]
+async fn accounts_older_than_address_verification_count_as_verified() {
+    let test = TestDb::fresh().await;
+    let db = &test.db;
+    Migrator::up(db, None).await.expect("up");
+    let unverified = user::Model {
+        email_verified: false,
+        ..a_user("alice")
+    };
+    let alice = insert(db, unverified).await.expect("alice");
+    let since = steps().len() - usize::try_from(steps_before(LIFECYCLE)).expect("a few");
+    Migrator::down(db, Some(u32::try_from(since).expect("a few")))
+        .await
+        .expect("back to before verification");
+    assert_status(db, steps().len() - since).await;
+
+    Migrator::up(db, None).await.expect("up again");
+    let alice = user::Entity::find_by_id(alice.id)
+        .one(db)
+        .await
+        .expect("read")
+        .expect("alice is kept");
+    assert!(alice.email_verified, "an older account counts as verified");
+    assert_eq!(alice.deletion_scheduled_for, None);
 }
 
 /// Names of `steps`, in order.

@@ -9,7 +9,8 @@ pub(crate) mod rows;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use entity::{
-    audit_log, category, session, tag, todo, todo_history, todo_tag, user, user_preferences,
+    account_token, api_key, audit_log, category, mail_outbox, session, tag, todo, todo_history,
+    todo_tag, user, user_preferences,
 };
 use sea_orm::prelude::DateTimeWithTimeZone;
 use sea_orm::sea_query::Expr;
@@ -35,8 +36,8 @@ async fn deleting_a_user_deletes_everything_they_own() {
 
     assert_eq!(
         tables_still_holding(db, &alice).await,
-        vec!["audit_logs"],
-        "only the audit trail outlives the user"
+        vec!["audit_logs", "mail_outbox"],
+        "only the audit trail, and mail on its way, outlive the user"
     );
     assert_eq!(
         tables_still_holding(db, &bob).await,
@@ -50,6 +51,9 @@ async fn deleting_a_user_deletes_everything_they_own() {
             "todo_tags",
             "todo_history",
             "audit_logs",
+            "mail_outbox",
+            "account_tokens",
+            "api_keys",
         ],
         "bob's rows are untouched"
     );
@@ -449,6 +453,18 @@ async fn tables_still_holding(
         (
             "audit_logs",
             exists(audit_log::Entity::find_by_id(everything.audit.id), db).await,
+        ),
+        (
+            "mail_outbox",
+            exists(mail_outbox::Entity::find_by_id(everything.mail.id), db).await,
+        ),
+        (
+            "account_tokens",
+            exists(account_token::Entity::find_by_id(everything.token.id), db).await,
+        ),
+        (
+            "api_keys",
+            exists(api_key::Entity::find_by_id(everything.api_key.id), db).await,
         ),
     ];
     found

@@ -6,9 +6,13 @@
 #[path = "../support/smtp_sink.rs"]
 mod smtp_sink;
 
+mod accounts;
+mod deletion;
 mod delivery;
 mod operations;
+mod recovery;
 mod servers;
+mod verification;
 
 use chrono::TimeDelta;
 use entity::mail_outbox::{self, MailStatus};

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 pub use answers::{InvalidTodo, NoSuchTodo, SoftDeletedTodo};
 
-use crate::auth::AuthUser;
+use crate::auth::Owner;
 use crate::conditional::{IfMatch, tagged, versioned_ok};
 use crate::dto::stats::TodoStatsOut;
 use crate::dto::todo_list::{TodoListQuery, TodoPage};
@@ -36,7 +36,7 @@ fn todo_answer(builder: HttpResponseBuilder, view: TodoView) -> HttpResponse {
 
 /// What a request for a change of state carries besides the state: the
 /// caller, the todo's id, and its `If-Match` (extracted in this order).
-type StateChange = (AuthUser, web::Path<Uuid>, IfMatch);
+type StateChange = (Owner, web::Path<Uuid>, IfMatch);
 
 /// Applies `to` to the caller's todo and answers it with its `ETag`.
 async fn transition(
@@ -66,7 +66,7 @@ async fn transition(
 #[post("/todos")]
 pub async fn create_todo(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     ValidJson(body): ValidJson<TodoCreate>,
 ) -> ApiResult<HttpResponse> {
     let view = todos::create(&state.db, &state.list_totals, auth.id, body.into()).await?;
@@ -98,7 +98,7 @@ pub async fn create_todo(
 pub async fn list_todos(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     ValidQuery(query): ValidQuery<TodoListQuery>,
 ) -> ApiResult<web::Json<TodoPage>> {
     let request = query.into_request()?;
@@ -125,7 +125,7 @@ pub async fn list_todos(
 #[get("/todos/stats")]
 pub async fn todo_stats(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
 ) -> ApiResult<web::Json<TodoStatsOut>> {
     let stats = todos::stats(&state.db, auth.id).await?;
     Ok(web::Json(stats.into()))
@@ -150,7 +150,7 @@ pub async fn todo_stats(
 pub async fn get_todo(
     req: HttpRequest,
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
     let view = todos::get(&state.db, auth.id, id.into_inner()).await?;
@@ -182,7 +182,7 @@ pub async fn get_todo(
 #[patch("/todos/{id}")]
 pub async fn update_todo(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     id: web::Path<Uuid>,
     if_match: IfMatch,
     ValidJson(body): ValidJson<TodoUpdate>,
@@ -307,7 +307,7 @@ pub async fn reopen_todo(
 #[get("/todos/{id}/history")]
 pub async fn todo_history(
     state: web::Data<AppState>,
-    auth: AuthUser,
+    auth: Owner,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<HistoryEntryOut>>> {
     let rows = todos::history(&state.db, auth.id, id.into_inner()).await?;

@@ -3,7 +3,8 @@
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use entity::{
-    audit_log, category, session, tag, todo, todo_history, todo_tag, user, user_preferences,
+    account_token, api_key, audit_log, category, mail_outbox, session, tag, todo, todo_history,
+    todo_tag, user, user_preferences,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::prelude::DateTimeWithTimeZone;
@@ -46,6 +47,24 @@ where
     Ok(model)
 }
 
+/// Inserts `user` into a schema older than address verification: the
+/// columns that came with it are left out of the statement.
+pub(crate) async fn insert_before_verification(
+    db: &DatabaseConnection,
+    user: user::Model,
+) -> Result<user::Model, DbErr> {
+    use sea_orm::ActiveValue::NotSet;
+    let active = user::ActiveModel {
+        email_verified: NotSet,
+        deletion_scheduled_for: NotSet,
+        ..user.clone().into_active_model().reset_all()
+    };
+    user::Entity::insert(active)
+        .exec_without_returning(db)
+        .await?;
+    Ok(user)
+}
+
 /// A live, active user whose e-mail and username key derive from `username`.
 pub(crate) fn a_user(username: &str) -> user::Model {
     let key = username.to_lowercase();
@@ -59,6 +78,8 @@ pub(crate) fn a_user(username: &str) -> user::Model {
         bio: None,
         status: user::UserStatus::Active,
         is_admin: false,
+        email_verified: true,
+        deletion_scheduled_for: None,
         deleted_at: None,
         version: 1,
         created_at: now(),
@@ -162,6 +183,52 @@ pub(crate) fn an_audit_entry(user: &user::Model) -> audit_log::Model {
     }
 }
 
+pub(crate) fn a_mail(user: &user::Model) -> mail_outbox::Model {
+    mail_outbox::Model {
+        id: Uuid::now_v7(),
+        recipient: user.email.clone(),
+        subject: "Confirm your email address".to_owned(),
+        text_body: "Hello".to_owned(),
+        html_body: "<p>Hello</p>".to_owned(),
+        status: mail_outbox::MailStatus::Pending,
+        attempts: 0,
+        next_attempt_at: now(),
+        lease_until: None,
+        last_error: None,
+        sent_at: None,
+        created_at: now(),
+        updated_at: now(),
+    }
+}
+
+pub(crate) fn a_token(user: &user::Model) -> account_token::Model {
+    account_token::Model {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        purpose: account_token::TokenPurpose::VerifyEmail,
+        token_hash: format!("{:0>64}", Uuid::new_v4().simple()),
+        new_email: None,
+        expires_at: now() + TimeDelta::days(2),
+        used_at: None,
+        created_at: now(),
+    }
+}
+
+pub(crate) fn an_api_key(user: &user::Model) -> api_key::Model {
+    api_key::Model {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        name: "deploy".to_owned(),
+        prefix: "todo_abc".to_owned(),
+        key_hash: format!("{:0>64}", Uuid::new_v4().simple()),
+        can_write: true,
+        expires_at: None,
+        last_used_at: None,
+        revoked_at: None,
+        created_at: now(),
+    }
+}
+
 /// One row in every table, all belonging to one user.
 #[derive(Debug)]
 pub(crate) struct Everything {
@@ -174,6 +241,9 @@ pub(crate) struct Everything {
     pub link: todo_tag::Model,
     pub history: todo_history::Model,
     pub audit: audit_log::Model,
+    pub mail: mail_outbox::Model,
+    pub token: account_token::Model,
+    pub api_key: api_key::Model,
 }
 
 impl Everything {
@@ -192,6 +262,9 @@ impl Everything {
         let link = insert(db, a_link(&todo, &tag)).await.expect("link");
         let history = insert(db, a_history_entry(&todo)).await.expect("history");
         let audit = insert(db, an_audit_entry(&user)).await.expect("audit");
+        let mail = insert(db, a_mail(&user)).await.expect("mail");
+        let token = insert(db, a_token(&user)).await.expect("token");
+        let api_key = insert(db, an_api_key(&user)).await.expect("api key");
         Self {
             user,
             preferences,
@@ -202,6 +275,9 @@ impl Everything {
             link,
             history,
             audit,
+            mail,
+            token,
+            api_key,
         }
     }
 }
