@@ -1,7 +1,9 @@
 //! Authentication: the `AuthUser`/`AdminUser` extractors, the client's
-//! address, and the extractors that count password guesses. The tokens they
-//! verify are made in [`crate::tokens`], the limiter they count against is
-//! [`crate::throttle`]; both lie below [`crate::state`], which this module reads.
+//! address, and (in `attempts`) the extractors that count password
+//! guesses. The tokens they verify are made in [`crate::tokens`], below
+//! [`crate::state`], which this module reads; the rate limit they count
+//! against is `service::throttle`, counted in the database so that every
+//! server counts the same attempts.
 //!
 //! Checking an access token touches no database, so on routes that only read
 //! the caller's own data a token stays good until it expires (15 minutes by
@@ -36,7 +38,10 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorKind};
 use crate::state::AppState;
-use crate::throttle::Attempter;
+
+mod attempts;
+
+pub use attempts::{AuthAttempt, PasswordAttempt};
 
 /// The authenticated caller. Naming it in a handler's signature makes the
 /// route require a valid `Authorization: Bearer` access token.
@@ -135,7 +140,8 @@ impl FromRequest for AdminUser {
 pub const API_KEY: header::HeaderName = header::HeaderName::from_static("x-api-key");
 
 /// `400`: a request that carries both an API key and an `Authorization` header.
-fn both_credentials() -> ApiError {
+#[must_use]
+pub fn both_credentials() -> ApiError {
     ApiError::new(
         ErrorKind::BadRequest,
         "send either `X-API-Key` or `Authorization`, not both",
@@ -285,60 +291,6 @@ impl FromRequest for Client {
             ip_address: Self::ip(req).map(|ip| ip.to_string()),
             user_agent,
         })))
-    }
-}
-
-/// Counts one login or register attempt against the client's IP; `429` with
-/// `Retry-After` past `AUTH_RATE_LIMIT_PER_MINUTE`.
-#[derive(Debug, Clone, Copy)]
-pub struct AuthAttempt;
-
-impl FromRequest for AuthAttempt {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(state) = req.app_data::<web::Data<AppState>>() else {
-            return ready(Err(ApiError::internal(&"application state missing")));
-        };
-        let result = match (&state.auth_limiter, Client::ip(req)) {
-            (Some(limiter), Some(ip)) => limiter.check(Attempter::Ip(ip)).map(|()| Self),
-            _ => Ok(Self),
-        };
-        ready(result)
-    }
-}
-
-/// An authenticated caller about to prove their password again (changing
-/// it, deleting the account). A stolen access token must not buy unlimited
-/// guesses: each attempt counts against the account and against the
-/// client's IP, in the buckets logins use; past `AUTH_RATE_LIMIT_PER_MINUTE`
-/// either way, `429` with `Retry-After`, before any password is checked.
-///
-/// Every attempt counts, right or wrong: a bucket cannot be peeked at, and
-/// a guess refused only after it was checked would still tell a right
-/// password from a wrong one. Proving one's password is rare enough that
-/// the honest caller never meets the limit.
-#[derive(Debug, Clone, Copy)]
-pub struct PasswordAttempt(pub AuthUser);
-
-impl FromRequest for PasswordAttempt {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req).and_then(|caller| {
-            let limiter = req
-                .app_data::<web::Data<AppState>>()
-                .and_then(|state| state.auth_limiter.clone());
-            if let Some(limiter) = limiter {
-                limiter.check(Attempter::User(caller.id))?;
-                if let Some(ip) = Client::ip(req) {
-                    limiter.check(Attempter::Ip(ip))?;
-                }
-            }
-            Ok(Self(caller))
-        }))
     }
 }
 

@@ -31,6 +31,8 @@ pub struct Housekeeping {
     pub accounts_purged: u64,
     /// Sent messages past [`SENT_MAIL_RETENTION`].
     pub mail_purged: u64,
+    /// Mail-link tokens that expired a day or more ago.
+    pub tokens_purged: u64,
 }
 
 /// One round of housekeeping, as of now.
@@ -39,9 +41,14 @@ pub struct Housekeeping {
 /// The database error.
 pub async fn housekeeping(db: &DatabaseConnection) -> ServiceResult<Housekeeping> {
     let now = clock::now();
+    // Rate-limit counts past their minute: routine, not worth reporting.
+    service::throttle::purge_expired(db, now).await?;
+    // Idempotency records past their 24 hours: routine too.
+    service::idempotency::purge_expired(db, now).await?;
     Ok(Housekeeping {
         accounts_purged: accounts::purge_due(db, now).await?,
         mail_purged: mail::purge_sent_before(db, now - SENT_MAIL_RETENTION).await?,
+        tokens_purged: accounts::purge_expired_tokens(db, now - chrono::TimeDelta::days(1)).await?,
     })
 }
 
@@ -126,9 +133,10 @@ async fn flush_usage(db: &DatabaseConnection, usage: &Usage) {
 async fn run_housekeeping(db: &DatabaseConnection) {
     match housekeeping(db).await {
         Ok(done) if done != Housekeeping::default() => log::info!(
-            "housekeeping: purged {} account(s) and {} sent message(s)",
+            "housekeeping: purged {} account(s), {} sent message(s) and {} expired token(s)",
             done.accounts_purged,
-            done.mail_purged
+            done.mail_purged,
+            done.tokens_purged
         ),
         Ok(_) => {}
         // Retried at the next tick; an outage is logged by the pool too.

@@ -10,6 +10,7 @@ use actix_web::{App, HttpServer, web};
 use migration::{Migrator, MigratorTrait};
 use secrecy::ExposeSecret as _;
 use service::passwords::Passwords;
+use service::throttle::AuthRateLimit;
 use service::todos::ListTotals;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -19,7 +20,6 @@ use crate::jobs::Jobs;
 use crate::routes::fallback::{self, RouteMethods};
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
-use crate::throttle::AuthRateLimiter;
 use crate::tokens::JwtKeys;
 
 /// Users whose list totals are remembered at once (the least recently used go first).
@@ -110,7 +110,7 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
             config.jwt_secret.expose_secret().as_bytes(),
             config.access_token_ttl,
         )),
-        auth_limiter: AuthRateLimiter::new(config.auth_rate_limit_per_minute),
+        auth_limit: AuthRateLimit::new(config.auth_rate_limit_per_minute),
         passwords,
         list_totals: ListTotals::new(config.list_totals_ttl, LIST_TOTALS_USERS),
         api_key_usage: service::api_keys::Usage::new(),

@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use service::passwords::Passwords;
+use service::throttle::AuthRateLimit;
 use service::todos::ListTotals;
 
 use crate::config::Config;
 use crate::telemetry::Metrics;
-use crate::throttle::AuthRateLimiter;
 use crate::tokens::JwtKeys;
 
 /// Shared application state, cloned cheaply into each worker.
@@ -22,8 +22,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Access-token keys.
     pub jwt: Arc<JwtKeys>,
-    /// Per-IP limiter of login and register attempts (`None`: no limit).
-    pub auth_limiter: Option<Arc<AuthRateLimiter>>,
+    /// The auth rate limit, counted in the database (`None`: no limit).
+    pub auth_limit: Option<AuthRateLimit>,
     /// The password hasher (`BCRYPT_COST`, `PASSWORD_HASH_CONCURRENCY`).
     pub passwords: Passwords,
     /// Recently counted list totals (`LIST_TOTALS_TTL_SECS`).

@@ -6,7 +6,8 @@
 //! statement to the current request's count without any plumbing through the
 //! handlers; the middleware then reports the total in `Server-Timing` and in
 //! `/metrics`. Work a handler moves to another task (`web::block`) is not
-//! counted, which is right: it runs no SQL.
+//! counted, which is right: it runs no SQL. Work that does, moved to a
+//! task of its own, carries the context along ([`within_request`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -76,6 +77,19 @@ tokio::task_local! {
 #[must_use]
 pub fn current_request_id() -> Option<String> {
     CONTEXT.try_with(|ctx| ctx.request_id.clone()).ok()
+}
+
+/// `work` inside the current request's context, if there is one: for work
+/// a handler runs as a task of its own that must still count as the
+/// request's (its statements, and the request id of its error bodies).
+pub fn within_request<F: Future>(work: F) -> impl Future<Output = F::Output> {
+    let context = CONTEXT.try_with(Arc::clone).ok();
+    async move {
+        match context {
+            Some(context) => CONTEXT.scope(context, work).await,
+            None => work.await,
+        }
+    }
 }
 
 /// The process-wide metrics, registered in their own registry.

@@ -24,8 +24,10 @@ pub mod account_token;
 pub mod api_key;
 pub mod audit_log;
 pub mod category;
+pub mod idempotency_key;
 pub mod mail_outbox;
 pub mod prelude;
+pub mod rate_limit;
 pub mod session;
 pub mod tag;
 pub mod todo;
@@ -33,6 +35,7 @@ pub mod todo_history;
 pub mod todo_tag;
 pub mod user;
 pub mod user_preferences;
+pub mod user_state;
 
 use std::fmt;
 

@@ -33,6 +33,9 @@ mod m20261201_000001_create_mail_outbox;
 mod m20261202_000001_add_user_lifecycle_columns;
 mod m20261202_000002_create_account_tokens;
 mod m20261202_000003_create_api_keys;
+mod m20261202_000004_create_user_state;
+mod m20261202_000005_create_rate_limits;
+mod m20261202_000006_create_idempotency_keys;
 
 /// All migrations of the service, oldest first. Append new ones at the end;
 /// never reorder, rename or edit one that has been released.
@@ -60,6 +63,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_add_user_lifecycle_columns::Migration),
             Box::new(m20261202_000002_create_account_tokens::Migration),
             Box::new(m20261202_000003_create_api_keys::Migration),
+            Box::new(m20261202_000004_create_user_state::Migration),
+            Box::new(m20261202_000005_create_rate_limits::Migration),
+            Box::new(m20261202_000006_create_idempotency_keys::Migration),
         ]
     }
 }

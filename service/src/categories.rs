@@ -15,7 +15,8 @@ use entity::{category, todo};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter, Select,
 };
 use uuid::Uuid;
 
@@ -23,7 +24,7 @@ use crate::labels::{self, Label};
 use crate::paging::{PageRequest, Paged};
 use crate::todos::ListTotals;
 use crate::version::{self, Expected, Versioned};
-use crate::{ServiceError, ServiceResult, clock, txn};
+use crate::{ServiceError, ServiceResult, clock, txn, write_seq};
 
 const ENTITY: &str = "category";
 
@@ -121,7 +122,7 @@ pub async fn get(
     Ok(labels::counted::<category::Entity>(db, category).await?)
 }
 
-/// Creates a category for the caller.
+/// Creates a category for the caller, in one transaction.
 ///
 /// # Errors
 /// [`ServiceError::Conflict`] naming `name` when the caller has a category of
@@ -131,7 +132,28 @@ pub async fn create(
     user_id: Uuid,
     new: NewCategory,
 ) -> ServiceResult<CategoryView> {
-    labels::create::<category::Entity>(db, user_id, &new.name, |name, name_key| {
+    let name = new.name.clone();
+    labels::create::<category::Entity>(db, user_id, &name, new_category(user_id, new)).await
+}
+
+/// Creates a category for the caller inside `txn`, a write transaction
+/// that already holds the caller's lock ([`txn::begin_as`] with
+/// [`txn::Hold::Shared`]) and that the caller ends.
+///
+/// # Errors
+/// As [`create`].
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+    new: NewCategory,
+) -> ServiceResult<CategoryView> {
+    let name = new.name.clone();
+    labels::create_in::<category::Entity>(txn, user_id, &name, new_category(user_id, new)).await
+}
+
+/// The row of `new`, built from its name's display form and key.
+fn new_category(user_id: Uuid, new: NewCategory) -> impl FnOnce(String, String) -> category::Model {
+    move |name, name_key| {
         let now = clock::now();
         category::Model {
             id: clock::new_id(),
@@ -143,8 +165,7 @@ pub async fn create(
             created_at: now,
             updated_at: now,
         }
-    })
-    .await
+    }
 }
 
 /// Renames or recolours one of the caller's categories, in one transaction.
@@ -193,7 +214,7 @@ pub async fn update(
         .exec(&txn)
         .await?;
     let view = labels::counted::<category::Entity>(&txn, updated).await?;
-    txn.commit().await?;
+    write_seq::commit(txn, user_id).await?;
     Ok(view)
 }
 

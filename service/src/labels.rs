@@ -12,13 +12,13 @@ use std::collections::HashMap;
 use entity::todo;
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, QuerySelect, Select, UpdateMany,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select, UpdateMany,
 };
 use uuid::Uuid;
 
 use crate::paging::{self, PageRequest, Paged};
-use crate::{ServiceError, ServiceResult, clock, names, txn};
+use crate::{ServiceError, ServiceResult, clock, names, txn, write_seq};
 
 /// A user's label on todos: a category or a tag.
 pub(crate) trait Label:
@@ -82,12 +82,11 @@ pub(crate) async fn counted<L: Label>(
     Ok(with_count::<L>(label, &counts))
 }
 
-/// Creates a label for the caller: `build` makes the row of the name's
-/// display form and key, once no other label of the caller's has that key.
+/// Creates a label for the caller, in one transaction ([`create_in`] is
+/// the rule).
 ///
 /// # Errors
-/// [`ServiceError::Conflict`] naming `name` when the caller has a label of
-/// that name (in any case).
+/// As [`create_in`].
 pub(crate) async fn create<L: Label>(
     db: &DatabaseConnection,
     user_id: Uuid,
@@ -95,14 +94,32 @@ pub(crate) async fn create<L: Label>(
     build: impl FnOnce(String, String) -> L::Model,
 ) -> ServiceResult<L::View> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
-    let (display, key) = free_name::<L>(&txn, user_id, name, None).await?;
+    let view = create_in::<L>(&txn, user_id, name, build).await?;
+    write_seq::commit(txn, user_id).await?;
+    Ok(view)
+}
+
+/// Creates a label for the caller inside `txn`, a write transaction that
+/// already holds the caller's lock ([`txn::Hold::Shared`]) and that the
+/// caller ends: `build` makes the row of the name's display form and key,
+/// once no other label of the caller's has that key.
+///
+/// # Errors
+/// [`ServiceError::Conflict`] naming `name` when the caller has a label of
+/// that name (in any case).
+pub(crate) async fn create_in<L: Label>(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+    name: &str,
+    build: impl FnOnce(String, String) -> L::Model,
+) -> ServiceResult<L::View> {
+    let (display, key) = free_name::<L>(txn, user_id, name, None).await?;
     let label = build(display, key);
     L::insert(label.clone().into_active_model())
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await
         // The index decides a race the check above could not see.
         .map_err(name_taken)?;
-    txn.commit().await?;
     Ok(L::view(label, 0))
 }
 

@@ -14,8 +14,8 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt as _};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, JoinType,
-    QueryFilter, QuerySelect, RelationTrait, Select,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait, JoinType, QueryFilter, QuerySelect, RelationTrait, Select,
 };
 use uuid::Uuid;
 
@@ -89,6 +89,21 @@ pub async fn list(
 /// name (in any case).
 pub async fn create(db: &DatabaseConnection, user_id: Uuid, name: &str) -> ServiceResult<TagView> {
     labels::create::<tag::Entity>(db, user_id, name, |name, key| new_tag(user_id, name, key)).await
+}
+
+/// Creates a tag for the caller inside `txn`, a write transaction that
+/// already holds the caller's lock ([`txn::begin_as`] with
+/// [`txn::Hold::Shared`]) and that the caller ends.
+///
+/// # Errors
+/// As [`create`].
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+    name: &str,
+) -> ServiceResult<TagView> {
+    labels::create_in::<tag::Entity>(txn, user_id, name, |name, key| new_tag(user_id, name, key))
+        .await
 }
 
 /// Renames one of the caller's tags, in one transaction with the version

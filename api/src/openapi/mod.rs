@@ -20,6 +20,9 @@
 //! - **Headers**, defined once under `components/headers`: `X-Request-Id`
 //!   and `Server-Timing` on every answer, `ETag`, `Location` and
 //!   `Retry-After` where the route or the shared answer names them.
+//! - **`Idempotency-Key`**, the parameter of the creates that take it,
+//!   defined once under `components/parameters` with the
+//!   `Idempotent-Replayed` header of their answers ([`idempotency`]).
 //! - **Examples** (3.1 `examples`, never the deprecated `example`): every
 //!   request body and answer carries one, from [`examples`], and every error
 //!   answer one built by the very constructors the server answers with
@@ -27,6 +30,7 @@
 
 mod account_examples;
 mod examples;
+mod idempotency;
 mod key_examples;
 mod problems;
 
@@ -194,6 +198,8 @@ pub fn document() -> Document {
 #[derive(Debug, Clone, Copy)]
 enum Shared {
     MalformedJson,
+    TwoCredentials,
+    MalformedJsonOrTwoCredentials,
     Unauthorized,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -203,8 +209,10 @@ enum Shared {
 }
 
 impl Shared {
-    const ALL: [Self; 7] = [
+    const ALL: [Self; 9] = [
         Self::MalformedJson,
+        Self::TwoCredentials,
+        Self::MalformedJsonOrTwoCredentials,
         Self::Unauthorized,
         Self::ReadOnlyKey,
         Self::PayloadTooLarge,
@@ -217,6 +225,8 @@ impl Shared {
     fn name(self) -> &'static str {
         match self {
             Self::MalformedJson => "MalformedJson",
+            Self::TwoCredentials => "TwoCredentials",
+            Self::MalformedJsonOrTwoCredentials => "MalformedJsonOrTwoCredentials",
             Self::Unauthorized => "Unauthorized",
             Self::PayloadTooLarge => "PayloadTooLarge",
             Self::UnsupportedMediaType => "UnsupportedMediaType",
@@ -228,7 +238,9 @@ impl Shared {
 
     fn kind(self) -> ErrorKind {
         match self {
-            Self::MalformedJson => ErrorKind::BadRequest,
+            Self::MalformedJson | Self::TwoCredentials | Self::MalformedJsonOrTwoCredentials => {
+                ErrorKind::BadRequest
+            }
             Self::Unauthorized => ErrorKind::Unauthorized,
             Self::PayloadTooLarge => ErrorKind::PayloadTooLarge,
             Self::UnsupportedMediaType => ErrorKind::UnsupportedMediaType,
@@ -241,6 +253,13 @@ impl Shared {
     fn description(self) -> &'static str {
         match self {
             Self::MalformedJson => "The body is not well-formed JSON",
+            Self::TwoCredentials => {
+                "The request carries both `X-API-Key` and `Authorization`: send one credential"
+            }
+            Self::MalformedJsonOrTwoCredentials => {
+                "The body is not well-formed JSON, or the request carries both `X-API-Key` \
+                 and `Authorization`"
+            }
             Self::Unauthorized => {
                 "No `Authorization: Bearer` header (nor, where the operation takes one, \
                  `X-API-Key`), or a token or key that is invalid, expired or revoked, or an \
@@ -267,10 +286,14 @@ impl Shared {
     /// Whether `operation` (at `path`; `reads`: a `GET` or `HEAD`) can answer this.
     fn applies(self, path: &str, operation: &Operation, reads: bool) -> bool {
         let has_body = operation.request_body.is_some();
+        // Public operations say `security: []`.
+        let authenticated = operation.security.as_ref().is_none_or(|s| !s.is_empty());
         match self {
-            Self::MalformedJson | Self::PayloadTooLarge | Self::UnsupportedMediaType => has_body,
-            // Public operations say `security: []`.
-            Self::Unauthorized => operation.security.as_ref().is_none_or(|s| !s.is_empty()),
+            Self::MalformedJson => has_body && !authenticated,
+            Self::TwoCredentials => !has_body && authenticated,
+            Self::MalformedJsonOrTwoCredentials => has_body && authenticated,
+            Self::PayloadTooLarge | Self::UnsupportedMediaType => has_body,
+            Self::Unauthorized => authenticated,
             Self::ReadOnlyKey => !reads && takes_api_key(operation),
             // Unknown query parameters are refused on every API route.
             Self::ValidationFailed => path.starts_with("/api/"),
@@ -288,7 +311,12 @@ impl Shared {
                     .build(),
             )
             .build();
-        let own_example = matches!(self, Self::ReadOnlyKey).then_some(problems::READ_ONLY_KEY);
+        let own_example = match self {
+            Self::ReadOnlyKey => Some(problems::READ_ONLY_KEY),
+            Self::TwoCredentials => Some(problems::TWO_CREDENTIALS),
+            Self::MalformedJsonOrTwoCredentials => Some(problems::MALFORMED_OR_TWO_CREDENTIALS),
+            _ => None,
+        };
         problems::add_examples(&mut response, self.kind().status().as_u16(), own_example);
         response
     }
@@ -447,6 +475,7 @@ fn rename_schemas(value: &mut serde_json::Value) {
 
 /// Adds what every operation of a kind shares (see the module docs).
 fn finish(doc: &mut Document) {
+    idempotency::document(doc);
     let components = doc.components.get_or_insert_with(Default::default);
     let defined_headers = headers();
     let header_names: Vec<&str> = defined_headers.iter().map(|(name, _)| *name).collect();

@@ -20,6 +20,12 @@ const REQUEST_ID: &str = "0193a5c4-5b1e-7d2a-9c3f-2b8e4f6a1d07";
 /// gives its examples (it is no operation of its own).
 pub(super) const READ_ONLY_KEY: &str = "read_only_key";
 
+/// The examples of the shared `400` of operations that take no body.
+pub(super) const TWO_CREDENTIALS: &str = "two_credentials";
+
+/// The examples of the shared `400` of authenticated operations with a body.
+pub(super) const MALFORMED_OR_TWO_CREDENTIALS: &str = "malformed_or_two_credentials";
+
 /// A todo id that examples name.
 const TODO_ID: &str = "0193a5c4-7e21-7c3d-8a4b-5f6e7d8c9b0a";
 
@@ -97,6 +103,25 @@ fn one(field: &str, message: &str) -> FieldErrors {
 
 type Named = (&'static str, &'static str, ApiError);
 
+fn malformed() -> Named {
+    (
+        "malformed",
+        "A body cut off half-way",
+        ApiError::new(
+            ErrorKind::BadRequest,
+            "malformed JSON: EOF while parsing a string at line 1 column 24",
+        ),
+    )
+}
+
+fn two_credentials() -> Named {
+    (
+        "two_credentials",
+        "Both `X-API-Key` and `Authorization`",
+        crate::auth::both_credentials(),
+    )
+}
+
 /// The examples of `status` for `operation`.
 fn examples(status: u16, operation: &str) -> Vec<Named> {
     let service = |err: ServiceError| ApiError::from(err);
@@ -106,14 +131,9 @@ fn examples(status: u16, operation: &str) -> Vec<Named> {
             "A cursor that does not decode",
             ApiError::new(ErrorKind::BadRequest, "cursor: not a valid cursor"),
         )],
-        400 => vec![(
-            "malformed",
-            "A body cut off half-way",
-            ApiError::new(
-                ErrorKind::BadRequest,
-                "malformed JSON: EOF while parsing a string at line 1 column 24",
-            ),
-        )],
+        400 if operation == TWO_CREDENTIALS => vec![two_credentials()],
+        400 if operation == MALFORMED_OR_TWO_CREDENTIALS => vec![malformed(), two_credentials()],
+        400 => vec![malformed()],
         401 => vec![match operation {
             "login" => (
                 "wrong_credentials",
@@ -201,11 +221,17 @@ fn examples(status: u16, operation: &str) -> Vec<Named> {
                 "the body must be `application/json`, not `text/plain`",
             ),
         )],
-        422 => vec![(
-            "invalid",
-            "A field that breaks its rule",
-            ApiError::validation(invalid_field(operation)),
-        )],
+        422 => {
+            let mut found = vec![(
+                "invalid",
+                "A field that breaks its rule",
+                ApiError::validation(invalid_field(operation)),
+            )];
+            if crate::idempotency::OPERATIONS.contains(&operation) {
+                found.extend(key_refused());
+            }
+            found
+        }
         429 => vec![(
             "rate_limited",
             "Too many attempts",
@@ -274,7 +300,9 @@ fn conflicts(operation: &str) -> Vec<Named> {
                 ApiError::from(service::api_keys::cannot_rotate(true)),
             ),
         ],
-        "create_category" | "create_tag" | "rename_tag" | "merge_tags" => vec![taken("name")],
+        "create_category" | "create_tag" => vec![taken("name"), key_running()],
+        "create_todo" | "bulk_create_todos" => vec![key_running()],
+        "rename_tag" | "merge_tags" => vec![taken("name")],
         "update_category" => vec![taken("name"), stale()],
         "update_me" => vec![taken("username"), stale()],
         "update_todo" | "delete_todo" => vec![stale(), deleted()],
@@ -307,6 +335,31 @@ fn conflicts(operation: &str) -> Vec<Named> {
         }
         _ => vec![stale()],
     }
+}
+
+/// The `409` of a create retried while its first request runs.
+fn key_running() -> Named {
+    (
+        "key_in_use",
+        "A request with the same `Idempotency-Key` is still running",
+        ApiError::from(service::idempotency::still_running()),
+    )
+}
+
+/// The `422`s of the `Idempotency-Key` itself.
+fn key_refused() -> [Named; 2] {
+    [
+        (
+            "key_reused",
+            "The `Idempotency-Key` was used with a different request",
+            ApiError::from(service::idempotency::used_for_another_request()),
+        ),
+        (
+            "key_invalid",
+            "An `Idempotency-Key` that is not 1 to 255 visible ASCII characters",
+            crate::idempotency::invalid_key(),
+        ),
+    ]
 }
 
 /// A realistic invalid field of `operation`, with the message its rule gives.

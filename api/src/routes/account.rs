@@ -9,6 +9,7 @@
 
 use actix_web::{HttpResponse, post, web};
 use service::accounts;
+use tokio::sync::Semaphore;
 
 use crate::auth::{AuthAttempt, Client, PasswordAttempt};
 use crate::conditional::tagged;
@@ -23,13 +24,26 @@ use crate::routes::auth::{TooManyAttempts, TooManyPasswordAttempts};
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
+/// How many requests' work may wait or run after their answer at once.
+/// Past it, a request's work is dropped (and logged): the answer cannot
+/// tell, and a flood of requests cannot pile up tasks without bound. The
+/// auth rate limit keeps an honest client far below it.
+const DEFERRED_AT_ONCE: usize = 256;
+
+static DEFERRED: Semaphore = Semaphore::const_new(DEFERRED_AT_ONCE);
+
 /// Runs `work` after the answer; a failure is logged, as the client has
 /// already been told `202`.
 fn after_answering(
     what: &'static str,
     work: impl Future<Output = service::ServiceResult<()>> + 'static,
 ) {
+    let Ok(permit) = DEFERRED.try_acquire() else {
+        log::warn!("{what} dropped: {DEFERRED_AT_ONCE} requests' work is already waiting");
+        return;
+    };
     actix_web::rt::spawn(async move {
+        let _permit = permit;
         if let Err(err) = work.await {
             log::error!("{what} failed: {err:?}");
         }

@@ -2,7 +2,7 @@
 //! one request, all or nothing (the rules are in `service::todos::bulk`).
 
 use actix_web::{HttpResponse, patch, post, web};
-use service::todos;
+use service::todos::{self, TodoView};
 use utoipa::IntoResponses;
 
 use crate::auth::{Client, Owner};
@@ -13,6 +13,7 @@ use crate::dto::bulk::{
 use crate::dto::todos::TodoOut;
 use crate::error::{ApiResult, Problem};
 use crate::extract::ValidJson;
+use crate::idempotency::{self, Idempotent};
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
 
@@ -44,14 +45,27 @@ pub struct InvalidIds(pub Problem);
 pub async fn bulk_create_todos(
     state: web::Data<AppState>,
     auth: Owner,
-    client: Client,
-    ValidJson(body): ValidJson<TodoBulkCreate>,
+    Client(client): Client,
+    Idempotent { body, key }: Idempotent<TodoBulkCreate>,
 ) -> ApiResult<HttpResponse> {
-    let (db, totals) = (&state.db, &state.list_totals);
-    let views = todos::create_many(db, totals, auth.id, body.into_new(), &client.0).await?;
-    Ok(HttpResponse::Created().json(TodoBulkCreated {
+    let (user_id, items) = (auth.id, body.into_new());
+    let Some(key) = key else {
+        let (db, totals) = (&state.db, &state.list_totals);
+        let views = todos::create_many(db, totals, user_id, items, &client).await?;
+        return Ok(created_todos(views));
+    };
+    idempotency::respond(&state, user_id, key, async move |txn| {
+        let views = todos::create_many_in(txn, user_id, items, &client).await?;
+        Ok(created_todos(views))
+    })
+    .await
+}
+
+/// The answer to a bulk create: `201` with the todos in input order.
+fn created_todos(views: Vec<TodoView>) -> HttpResponse {
+    HttpResponse::Created().json(TodoBulkCreated {
         items: views.into_iter().map(TodoOut::from).collect(),
-    }))
+    })
 }
 
 /// Update todos in bulk

@@ -2,7 +2,7 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use service::categories::{self, CategoryChanges, NewCategory};
+use service::categories::{self, CategoryChanges, CategoryView, NewCategory};
 use utoipa::IntoResponses;
 use uuid::Uuid;
 
@@ -15,6 +15,7 @@ use crate::dto::users::{
 };
 use crate::error::{ApiResult, Problem};
 use crate::extract::{OptionalJson, ValidJson, ValidQuery};
+use crate::idempotency::{self, Idempotent};
 use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
 use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
@@ -67,16 +68,30 @@ pub async fn list_categories(
 pub async fn create_category(
     state: web::Data<AppState>,
     auth: Owner,
-    ValidJson(body): ValidJson<CategoryCreate>,
+    Idempotent { body, key }: Idempotent<CategoryCreate>,
 ) -> ApiResult<HttpResponse> {
+    let user_id = auth.id;
     let new = NewCategory {
         name: body.name,
         color: body.color,
     };
-    let category = CategoryOut::from(categories::create(&state.db, auth.id, new).await?);
+    let Some(key) = key else {
+        let view = categories::create(&state.db, user_id, new).await?;
+        return Ok(created_category(view));
+    };
+    idempotency::respond(&state, user_id, key, async move |txn| {
+        let view = categories::create_in(txn, user_id, new).await?;
+        Ok(created_category(view))
+    })
+    .await
+}
+
+/// The answer to a create: `201` with the category, its `ETag` and `Location`.
+fn created_category(view: CategoryView) -> HttpResponse {
+    let category = CategoryOut::from(view);
     let mut created = HttpResponse::Created();
     created.insert_header((LOCATION, format!("{API_PREFIX}/categories/{}", category.id)));
-    Ok(tagged(created, category.version, &category))
+    tagged(created, category.version, &category)
 }
 
 /// Get a category

@@ -190,9 +190,13 @@ impl RouteMethods {
     }
 }
 
-/// Middleware: an API request with a query parameter its operation does not
-/// take is `422` naming it, before any extractor runs. The system routes
-/// (`/health`, `/metrics`, the documentation) are left alone: probes and
+/// Middleware: what the route table refuses, refused before any extractor
+/// runs, so no credential or body check can answer first. An API request
+/// whose path does not offer its method is `405` with `Allow` (`GET
+/// /todos/bulk` would otherwise reach the handler of `/todos/{id}` and
+/// answer what its extractors say); one with a query parameter its
+/// operation does not take is `422` naming it. The system routes (`/health`,
+/// `/metrics`, the documentation) keep their query parameters: probes and
 /// browsers add parameters of their own.
 ///
 /// # Errors
@@ -201,16 +205,20 @@ pub async fn refuse_unknown_query(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody + 'static>>, actix_web::Error> {
-    let unknown = if req.path().starts_with(crate::routes::API_PREFIX) {
-        req.app_data::<web::Data<RouteMethods>>()
-            .and_then(|routes| {
-                routes.unknown_query_parameter(req.method(), req.path(), req.query_string())
-            })
-    } else {
-        None
+    let refusal = match req.app_data::<web::Data<RouteMethods>>() {
+        Some(routes) if req.path().starts_with(crate::routes::API_PREFIX) => {
+            match routes.allowed(req.path()) {
+                Some(methods) if !methods.contains(req.method()) => {
+                    Some(ApiError::method_not_allowed(&methods))
+                }
+                _ => routes
+                    .unknown_query_parameter(req.method(), req.path(), req.query_string())
+                    .map(|name| ApiError::invalid_field(&name, "unknown parameter")),
+            }
+        }
+        _ => None,
     };
-    if let Some(name) = unknown {
-        let error = ApiError::invalid_field(&name, "unknown parameter");
+    if let Some(error) = refusal {
         let response = error.error_response().map_into_right_body();
         return Ok(req.into_response(response));
     }

@@ -2,7 +2,7 @@
 
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use service::tags;
+use service::tags::{self, TagView};
 use utoipa::IntoResponses;
 use uuid::Uuid;
 
@@ -11,6 +11,7 @@ use crate::dto::tags::{TagMerge, TagName, TagOut};
 use crate::dto::users::{InvalidFields, InvalidQuery};
 use crate::error::{ApiResult, Problem};
 use crate::extract::{ValidJson, ValidQuery};
+use crate::idempotency::{self, Idempotent};
 use crate::pagination::{DEFAULT_PAGE_SIZE, Page, PageParams};
 use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
@@ -63,12 +64,25 @@ pub async fn list_tags(
 pub async fn create_tag(
     state: web::Data<AppState>,
     auth: Owner,
-    ValidJson(body): ValidJson<TagName>,
+    Idempotent { body, key }: Idempotent<TagName>,
 ) -> ApiResult<HttpResponse> {
-    let view = tags::create(&state.db, auth.id, &body.name).await?;
-    Ok(HttpResponse::Created()
+    let user_id = auth.id;
+    let Some(key) = key else {
+        let view = tags::create(&state.db, user_id, &body.name).await?;
+        return Ok(created_tag(view));
+    };
+    idempotency::respond(&state, user_id, key, async move |txn| {
+        let view = tags::create_in(txn, user_id, &body.name).await?;
+        Ok(created_tag(view))
+    })
+    .await
+}
+
+/// The answer to a create: `201` with the tag and its `Location`.
+fn created_tag(view: TagView) -> HttpResponse {
+    HttpResponse::Created()
         .insert_header((LOCATION, format!("{API_PREFIX}/tags/{}", view.tag.id)))
-        .json(TagOut::from(view)))
+        .json(TagOut::from(view))
 }
 
 /// Merge tags

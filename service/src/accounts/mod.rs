@@ -15,7 +15,7 @@ use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::passwords::Passwords;
 use crate::version::{self, Expected, Versioned};
-use crate::{ServiceError, ServiceResult, clock, sessions, txn};
+use crate::{ServiceError, ServiceResult, clock, sessions, txn, write_seq};
 
 /// What errors call a user.
 pub(crate) const ENTITY: &str = "user";
@@ -35,7 +35,7 @@ pub use email::{change_email, resend_verification, verify_email};
 pub use policy::{AccountPolicy, Page};
 pub use profile::{PreferenceChanges, ProfileChanges, update_profile};
 pub use recovery::{forgot_password, reset_password};
-pub use tokens::lifetime as token_lifetime;
+pub use tokens::{lifetime as token_lifetime, purge_expired_before as purge_expired_tokens};
 
 /// A user with their preferences: what the API calls a User.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,6 +189,7 @@ async fn insert_account(
     user_preferences::Entity::insert(user_preferences::ActiveModel::from(preferences.clone()))
         .exec_without_returning(conn)
         .await?;
+    write_seq::start(conn, user.id).await?;
     Ok(Account { user, preferences })
 }
 

@@ -107,6 +107,22 @@ pub(crate) async fn retire_open(
     Ok(result.rows_affected)
 }
 
+/// Deletes tokens that expired before `cutoff`, used or not: past their
+/// expiry they can only be refused, which their absence does as well.
+///
+/// # Errors
+/// The database error.
+pub async fn purge_expired_before(
+    db: &DatabaseConnection,
+    cutoff: crate::clock::Timestamp,
+) -> Result<u64, DbErr> {
+    let result = account_token::Entity::delete_many()
+        .filter(account_token::Column::ExpiresAt.lt(cutoff))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
 /// The account a presented token of `purpose` belongs to, used or not:
 /// what to lock before [`consume`]. `None` for an unknown token.
 ///

@@ -30,13 +30,18 @@ mod view;
 
 use entity::{category, todo, todo_tag};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
+    QueryFilter,
+};
 use uuid::Uuid;
 
 use crate::version::{self, Expected};
 use crate::{ServiceError, ServiceResult, batch, categories, clock, tags, txn};
 
-pub use bulk::{BulkChanges, MAX_BULK, create_many, delete_many, restore_many, update_many};
+pub use bulk::{
+    BulkChanges, MAX_BULK, create_many, create_many_in, delete_many, restore_many, update_many,
+};
 use fields::new_row;
 pub use fields::{NewTodo, TodoChanges};
 pub use list::{ListRequest, ListTotals, SortKey, TodoList, list};
@@ -50,7 +55,7 @@ use view::{load_tags, view, with_tags_one};
 const ENTITY: &str = "todo";
 
 /// Creates a todo for the caller, with its tags (unknown names are created),
-/// in one transaction.
+/// in one transaction ([`create_in`] is the rule).
 ///
 /// # Errors
 /// [`ServiceError::Invalid`] naming `category_id` when it is not one of the
@@ -62,17 +67,35 @@ pub async fn create(
     new: NewTodo,
 ) -> ServiceResult<TodoView> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
+    let view = create_in(&txn, user_id, new).await?;
+    totals.commit(txn, user_id).await?;
+    Ok(view)
+}
+
+/// Creates a todo for the caller, with its tags (unknown names are
+/// created), inside `txn`: a write transaction that already holds the
+/// caller's lock ([`txn::begin_as`] with [`txn::Hold::Shared`]) and that
+/// the caller ends, so that more can be written in it (an idempotency
+/// record, say).
+///
+/// # Errors
+/// [`ServiceError::Invalid`] naming `category_id` when it is not one of the
+/// caller's categories.
+pub async fn create_in(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+    new: NewTodo,
+) -> ServiceResult<TodoView> {
     let category = match new.category_id {
-        Some(id) => Some(owned_category(&txn, user_id, id).await?),
+        Some(id) => Some(owned_category(txn, user_id, id).await?),
         None => None,
     };
-    let tags = tags::find_or_create(&txn, user_id, &new.tags).await?;
+    let tags = tags::find_or_create(txn, user_id, &new.tags).await?;
     let todo = new_row(user_id, new, clock::now());
     todo::Entity::insert(todo::ActiveModel::from(todo.clone()))
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-    link(&txn, tags.iter().map(|t| (todo.id, t.id))).await?;
-    totals.commit(txn, user_id).await?;
+    link(txn, tags.iter().map(|t| (todo.id, t.id))).await?;
     Ok(view(todo, category, tags))
 }
 

@@ -460,7 +460,11 @@ async fn bulk_writes_cost_the_same_few_statements_for_10_or_500_todos() {
 
     eprintln!("bulk statement counts: {:?}", costs[1]);
     assert_eq!(costs[0], costs[1], "the count does not grow with the todos");
+    // The bulk update is the dearest: 10 with the raise of the caller's
+    // write sequence, one more on MySQL, which has no RETURNING and reads
+    // its rows back.
+    let most = 10 + u64::from(tests::Engine::current() == tests::Engine::MySql);
     for (route, statements) in &costs[1] {
-        assert!(*statements <= 10, "{route}: {statements} statements");
+        assert!(*statements <= most, "{route}: {statements} statements");
     }
 }

@@ -379,6 +379,26 @@ async fn a_method_the_path_does_not_offer_is_405_with_allow() {
             "{method} {path}"
         );
     }
+    // Decided before any credential is read: no token, or two credentials
+    // (a `400` of the handler a literal path's `{id}` twin would reach),
+    // still answer what the path offers.
+    let no_token = app
+        .send(app.request(Method::GET, "/api/v1/todos/bulk"), None)
+        .await;
+    no_token.assert_problem(405, "method_not_allowed");
+    let two_credentials = app
+        .send(
+            app.request(Method::GET, "/api/v1/todos/bulk")
+                .insert_header(("Authorization", format!("Bearer {}", ada.token)))
+                .insert_header(("X-API-Key", "todo_whatever")),
+            None,
+        )
+        .await;
+    two_credentials.assert_problem(405, "method_not_allowed");
+    assert_eq!(
+        two_credentials.header("allow").as_deref(),
+        Some("POST, PATCH")
+    );
     // As `Allow` says, a `GET` route answers `HEAD`: the headers of the `GET`, no body.
     let res = app
         .call_as(Method::HEAD, "/api/v1/todos", &ada.token, None)

@@ -146,3 +146,104 @@ async fn every_write_route_is_seen_by_the_next_list_however_long_totals_are_kept
     let tagged = total_after(&app, &alice, "tag=c", delete_tag).await;
     assert_eq!(tagged, 0, "tag delete");
 }
+
+/// The caller's write sequence now.
+async fn seq(app: &TestApp, user: &TestUser) -> i64 {
+    service::write_seq::current(app.db(), user.id)
+        .await
+        .expect("read the write sequence")
+}
+
+#[actix_web::test]
+async fn every_write_of_the_users_data_raises_their_write_sequence_by_one() {
+    let app = TestApp::spawn().await;
+    let alice = app.signup("alice").await;
+    let bob = app.signup("bob").await;
+    assert_eq!(seq(&app, &alice).await, 0, "a new account");
+
+    let todo = app.todo_titled(&alice, "first").await;
+    assert_eq!(seq(&app, &alice).await, 1, "create");
+    let path = TestApp::todo_path(&todo);
+    app.patch_as(&alice, &path, &json!({ "title": "second" }))
+        .await
+        .assert_status(200);
+    assert_eq!(seq(&app, &alice).await, 2, "update");
+    let category = app.create_category(&alice, "work").await;
+    assert_eq!(seq(&app, &alice).await, 3, "category create");
+    let category_path = format!("/api/v1/categories/{}", category["id"].as_str().unwrap());
+    app.patch_as(&alice, &category_path, &json!({ "name": "Work" }))
+        .await
+        .assert_status(200);
+    assert_eq!(seq(&app, &alice).await, 4, "category rename");
+    app.create_tag(&alice, "home").await;
+    assert_eq!(seq(&app, &alice).await, 5, "tag create");
+    let items = json!({ "items": [{ "title": "b1" }, { "title": "b2" }] });
+    app.post_as(&alice, BULK, &items).await.assert_status(201);
+    assert_eq!(seq(&app, &alice).await, 6, "bulk create: one transaction");
+    let prefs = json!({ "preferences": { "default_page_size": 5 } });
+    app.patch_as(&alice, "/api/v1/users/me", &prefs)
+        .await
+        .assert_status(200);
+    assert_eq!(seq(&app, &alice).await, 7, "profile");
+
+    app.list_todos(&alice, "").await.assert_status(200);
+    app.get_as(&alice, &path).await.assert_status(200);
+    assert_eq!(seq(&app, &alice).await, 7, "reads leave it");
+    assert_eq!(seq(&app, &bob).await, 0, "bob's is his own");
+}
+
+#[actix_web::test]
+async fn a_user_without_a_write_sequence_row_writes_all_the_same() {
+    use sea_orm::EntityTrait;
+    let app = TestApp::spawn().await;
+    let alice = app.signup("alice").await;
+    // As for an account inserted by hand: no row.
+    entity::user_state::Entity::delete_by_id(alice.id)
+        .exec(app.db())
+        .await
+        .expect("delete the row");
+    assert_eq!(seq(&app, &alice).await, 0, "a missing row reads as 0");
+    assert_eq!(app.list_todos(&alice, "").await.json()["total"], 0);
+
+    app.todo_titled(&alice, "first").await;
+
+    assert_eq!(seq(&app, &alice).await, 1, "the write made the row");
+    assert_eq!(app.list_todos(&alice, "").await.json()["total"], 1);
+}
+
+#[actix_web::test]
+async fn a_total_is_not_served_once_another_server_wrote() {
+    let app =
+        TestApp::spawn_with(|config| config.list_totals_ttl = Duration::from_secs(3600)).await;
+    let alice = app.signup("alice").await;
+    app.todo_titled(&alice, "here").await;
+    let counted = app.list_todos(&alice, "").await;
+    let remembered = app.list_todos(&alice, "").await;
+    assert_eq!(remembered.json()["total"], 1);
+    assert_eq!(remembered.statements(), counted.statements() - 1);
+
+    // Another server's memory: this one is not told, the sequence tells.
+    let elsewhere = service::todos::ListTotals::new(Duration::from_secs(60), 10);
+    let new = service::todos::NewTodo {
+        title: "elsewhere".to_owned(),
+        ..Default::default()
+    };
+    service::todos::create(app.db(), &elsewhere, alice.id, new)
+        .await
+        .unwrap();
+
+    let after = app.list_todos(&alice, "").await;
+    assert_eq!(after.json()["total"], 2, "counted again at once");
+    assert_eq!(
+        after.statements(),
+        counted.statements(),
+        "the page told that the total no longer held"
+    );
+    let again = app.list_todos(&alice, "").await;
+    assert_eq!(again.json()["total"], 2);
+    assert_eq!(
+        again.statements(),
+        remembered.statements(),
+        "remembered anew"
+    );
+}

@@ -18,6 +18,7 @@ mod docs;
 mod edges;
 mod fixtures;
 mod http;
+mod idempotency;
 mod list_totals;
 mod migrations;
 mod profile;

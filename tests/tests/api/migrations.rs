@@ -16,7 +16,7 @@ use tests::TestDb;
 /// The tables each migration creates, by migration name. The steps
 /// themselves come from [`Migrator::migrations`]; one that creates no table
 /// (an index, a data migration, a new column) needs no entry here.
-const CREATES: [(&str, &[&str]); 12] = [
+const CREATES: [(&str, &[&str]); 15] = [
     ("m20261123_000001_create_users", &["users"]),
     (
         "m20261123_000002_create_user_preferences",
@@ -35,6 +35,12 @@ const CREATES: [(&str, &[&str]); 12] = [
         &["account_tokens"],
     ),
     ("m20261202_000003_create_api_keys", &["api_keys"]),
+    ("m20261202_000004_create_user_state", &["user_state"]),
+    ("m20261202_000005_create_rate_limits", &["rate_limits"]),
+    (
+        "m20261202_000006_create_idempotency_keys",
+        &["idempotency_keys"],
+    ),
 ];
 
 /// The data migration that gives every user the default preferences.
@@ -326,4 +332,30 @@ async fn all_preferences(db: &DatabaseConnection) -> Vec<user_preferences::Model
         .all(db)
         .await
         .expect("preferences")
+}
+
+#[tokio::test]
+async fn the_user_state_migration_gives_every_existing_user_a_write_sequence_at_zero() {
+    use entity::user_state;
+    let test = TestDb::fresh().await;
+    let db = &test.db;
+    Migrator::up(db, Some(steps_before("m20261202_000004_create_user_state")))
+        .await
+        .expect("up to the user state");
+    let alice = insert(db, a_user("alice")).await.expect("alice");
+    let bob = insert(db, a_user("bob")).await.expect("bob");
+
+    Migrator::up(db, None).await.expect("up");
+
+    let rows: Vec<(uuid::Uuid, i64)> = user_state::Entity::find()
+        .order_by_asc(user_state::Column::UserId)
+        .all(db)
+        .await
+        .expect("rows")
+        .into_iter()
+        .map(|row| (row.user_id, row.write_seq))
+        .collect();
+    let mut expected = vec![(alice.id, 0), (bob.id, 0)];
+    expected.sort_unstable();
+    assert_eq!(rows, expected);
 }

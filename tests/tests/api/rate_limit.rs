@@ -1,4 +1,4 @@
-//! Login and register are limited per client IP.
+//! Login and register are limited per client IP, counted in the database.
 
 use actix_web::http::Method;
 use serde_json::json;
@@ -57,4 +57,20 @@ async fn register_shares_the_limit_and_zero_turns_it_off() {
             .await
             .assert_status(401);
     }
+}
+
+#[actix_web::test]
+async fn an_attempt_the_database_cannot_count_is_503_never_500() {
+    let app = TestApp::spawn_with(|c| c.auth_rate_limit_per_minute = 5).await;
+    let ada = app.signup("ada").await;
+    // Every connection of the server's pool is gone, as in an outage.
+    app.db().clone().close().await.expect("close the pool");
+
+    let login = app.login(&ada.email, PASSWORD).await;
+    login.assert_problem(503, "unavailable");
+    assert!(login.header("retry-after").is_some());
+    let guess = json!({ "current_password": "guess-123", "new_password": "new-pass-123" });
+    app.post_as(&ada, "/api/v1/auth/change-password", &guess)
+        .await
+        .assert_problem(503, "unavailable");
 }

@@ -9,8 +9,8 @@ pub(crate) mod rows;
 
 use chrono::{TimeDelta, TimeZone, Utc};
 use entity::{
-    account_token, api_key, audit_log, category, mail_outbox, session, tag, todo, todo_history,
-    todo_tag, user, user_preferences,
+    account_token, api_key, audit_log, category, idempotency_key, mail_outbox, rate_limit, session,
+    tag, todo, todo_history, todo_tag, user, user_preferences, user_state,
 };
 use sea_orm::prelude::DateTimeWithTimeZone;
 use sea_orm::sea_query::Expr;
@@ -36,8 +36,9 @@ async fn deleting_a_user_deletes_everything_they_own() {
 
     assert_eq!(
         tables_still_holding(db, &alice).await,
-        vec!["audit_logs", "mail_outbox"],
-        "only the audit trail, and mail on its way, outlive the user"
+        vec!["audit_logs", "mail_outbox", "rate_limits"],
+        "only the audit trail, mail on its way and rate-limit counts (which \
+         expire within minutes) outlive the user"
     );
     assert_eq!(
         tables_still_holding(db, &bob).await,
@@ -54,6 +55,9 @@ async fn deleting_a_user_deletes_everything_they_own() {
             "mail_outbox",
             "account_tokens",
             "api_keys",
+            "user_state",
+            "rate_limits",
+            "idempotency_keys",
         ],
         "bob's rows are untouched"
     );
@@ -465,6 +469,33 @@ async fn tables_still_holding(
         (
             "api_keys",
             exists(api_key::Entity::find_by_id(everything.api_key.id), db).await,
+        ),
+        (
+            "user_state",
+            exists(
+                user_state::Entity::find_by_id(everything.user_state.user_id),
+                db,
+            )
+            .await,
+        ),
+        (
+            "rate_limits",
+            exists(
+                rate_limit::Entity::find_by_id((
+                    everything.rate_limit.bucket.clone(),
+                    everything.rate_limit.window_start,
+                )),
+                db,
+            )
+            .await,
+        ),
+        (
+            "idempotency_keys",
+            exists(
+                idempotency_key::Entity::find_by_id(everything.idempotency_key.id),
+                db,
+            )
+            .await,
         ),
     ];
     found

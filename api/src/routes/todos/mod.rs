@@ -24,6 +24,7 @@ use crate::dto::users::{
 };
 use crate::error::{ApiResult, Problem};
 use crate::extract::{OptionalJson, ValidJson, ValidQuery};
+use crate::idempotency::{self, Idempotent};
 use crate::routes::API_PREFIX;
 use crate::routes::responses::PROBLEM;
 use crate::state::AppState;
@@ -67,12 +68,24 @@ async fn transition(
 pub async fn create_todo(
     state: web::Data<AppState>,
     auth: Owner,
-    ValidJson(body): ValidJson<TodoCreate>,
+    Idempotent { body, key }: Idempotent<TodoCreate>,
 ) -> ApiResult<HttpResponse> {
-    let view = todos::create(&state.db, &state.list_totals, auth.id, body.into()).await?;
+    let (user_id, new) = (auth.id, body.into());
+    let Some(key) = key else {
+        let view = todos::create(&state.db, &state.list_totals, user_id, new).await?;
+        return Ok(created_todo(view));
+    };
+    idempotency::respond(&state, user_id, key, async move |txn| {
+        Ok(created_todo(todos::create_in(txn, user_id, new).await?))
+    })
+    .await
+}
+
+/// The answer to a create: `201` with the todo, its `ETag` and `Location`.
+fn created_todo(view: TodoView) -> HttpResponse {
     let mut created = HttpResponse::Created();
     created.insert_header((LOCATION, format!("{API_PREFIX}/todos/{}", view.todo.id)));
-    Ok(todo_answer(created, view))
+    todo_answer(created, view)
 }
 
 /// List todos

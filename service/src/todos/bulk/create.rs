@@ -3,26 +3,24 @@
 use std::collections::HashMap;
 
 use entity::{category, tag, todo};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DatabaseTransaction};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{Bulk, NOT_YOUR_CATEGORY, check_count};
+use super::{NOT_YOUR_CATEGORY, check_count, record};
 use crate::audit::action;
 use crate::context::ClientMeta;
 use crate::todos::fields::new_row;
 use crate::todos::view::{TodoView, view};
 use crate::todos::{ListTotals, NewTodo, link};
-use crate::{FieldErrors, ServiceError, ServiceResult, batch, categories, clock, names, tags};
+use crate::{FieldErrors, ServiceError, ServiceResult, batch, categories, clock, names, tags, txn};
 
 /// Creates todos for the caller, all or nothing, and answers them in input
-/// order with their categories and tags. Tag names of all items are
-/// resolved together; unknown ones are created once.
+/// order with their categories and tags, in one transaction
+/// ([`create_many_in`] is the rule).
 ///
 /// # Errors
-/// [`ServiceError::Invalid`] naming `items` (none, or more than
-/// [`super::MAX_BULK`]) or each `items[i].category_id` that is not one of
-/// the caller's categories.
+/// As [`create_many_in`].
 pub async fn create_many(
     db: &DatabaseConnection,
     totals: &ListTotals,
@@ -31,8 +29,30 @@ pub async fn create_many(
     client: &ClientMeta,
 ) -> ServiceResult<Vec<TodoView>> {
     check_count("items", items.len())?;
-    let bulk = Bulk::begin(db, totals, user_id, client).await?;
-    let txn = &bulk.txn;
+    let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
+    let views = create_many_in(&txn, user_id, items, client).await?;
+    totals.commit(txn, user_id).await?;
+    Ok(views)
+}
+
+/// Creates todos for the caller, all or nothing, and answers them in input
+/// order with their categories and tags, inside `txn`: a write transaction
+/// that already holds the caller's lock ([`txn::begin_as`] with
+/// [`txn::Hold::Shared`]) and that the caller ends. Tag names of all items
+/// are resolved together; unknown ones are created once. The audit row is
+/// written in `txn` too.
+///
+/// # Errors
+/// [`ServiceError::Invalid`] naming `items` (none, or more than
+/// [`super::MAX_BULK`]) or each `items[i].category_id` that is not one of
+/// the caller's categories.
+pub async fn create_many_in(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+    items: Vec<NewTodo>,
+    client: &ClientMeta,
+) -> ServiceResult<Vec<TodoView>> {
+    check_count("items", items.len())?;
     let categories = categories_of(txn, user_id, &items).await?;
     let names: Vec<String> = items.iter().flat_map(|i| i.tags.iter().cloned()).collect();
     let tags: HashMap<String, tag::Model> = tags::find_or_create(txn, user_id, &names)
@@ -61,7 +81,7 @@ pub async fn create_many(
     let linked = links.len();
     link(txn, links).await?;
     let details = json!({ "count": views.len(), "tags": tags.len(), "links": linked });
-    bulk.finish(action::TODO_BULK_CREATE, details).await?;
+    record(txn, client, user_id, action::TODO_BULK_CREATE, details).await?;
     Ok(views)
 }
 

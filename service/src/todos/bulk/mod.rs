@@ -52,7 +52,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-pub use create::create_many;
+pub use create::{create_many, create_many_in};
 pub use removal::{delete_many, restore_many};
 pub use update::{BulkChanges, update_many};
 
@@ -131,18 +131,31 @@ impl<'a> Bulk<'a> {
     /// Ends it: its audit row (`action`, with `details`), then the commit,
     /// which forgets the user's list totals.
     async fn finish(self, action: &'static str, details: serde_json::Value) -> ServiceResult<()> {
-        let event = Event {
-            user_id: Some(self.user_id),
-            action,
-            entity_type: Some(ENTITY),
-            entity_id: None,
-            success: true,
-            details: Some(details),
-        };
-        audit::record(&self.txn, self.client, event).await?;
+        record(&self.txn, self.client, self.user_id, action, details).await?;
         self.totals.commit(self.txn, self.user_id).await?;
         Ok(())
     }
+}
+
+/// The audit row of `user_id`'s bulk operation (`action`, with `details`),
+/// written in `txn`: the last write of every bulk operation.
+async fn record(
+    txn: &DatabaseTransaction,
+    client: &ClientMeta,
+    user_id: Uuid,
+    action: &'static str,
+    details: serde_json::Value,
+) -> ServiceResult<()> {
+    let event = Event {
+        user_id: Some(user_id),
+        action,
+        entity_type: Some(ENTITY),
+        entity_id: None,
+        success: true,
+        details: Some(details),
+    };
+    audit::record(txn, client, event).await?;
+    Ok(())
 }
 
 /// The caller's todos in `ids` (deleted or not), locked for the rest of the

@@ -17,13 +17,15 @@
 //!
 //! - page mode: (1) the count, which also reads the caller's
 //!   `default_page_size` / `default_sort` preferences through scalar
-//!   subqueries when the request leaves them open; what it answers is
-//!   remembered for a short while per user and filter, until the user's
-//!   next write (see [`ListTotals`]), so the next pages of the same list
-//!   skip it; (2) the page, todos
-//!   `LEFT JOIN` categories; (3) the tags of the page's todos, one `IN`
-//!   query through `todo_tags`. A count of zero, or a page past the end,
-//!   skips (2) and (3), when counted just now.
+//!   subqueries when the request leaves them open, and the caller's write
+//!   sequence; what it answers is remembered for a short while per user and
+//!   filter (see [`ListTotals`]), so the next pages of the same list skip
+//!   it; (2) the page, todos `LEFT JOIN` categories, which reads the write
+//!   sequence too when the total is remembered: the total is used only if
+//!   the sequence has not moved since the count (whichever server wrote),
+//!   and counted again otherwise; (3) the tags of the page's todos, one
+//!   `IN` query through `todo_tags`. A count of zero, or a page past the
+//!   end, skips (2) and (3), when counted just now.
 //! - cursor mode: (1) the preferences, only when the request names no `size`
 //!   (or no sort, for a walk's first page); (2) the page, fetching one row
 //!   more than asked to learn whether more follow; (3) the tags. No count and
@@ -47,7 +49,7 @@ pub mod sql;
 mod totals;
 
 use entity::{todo, user_preferences};
-use sea_orm::{ConnectionTrait, EntityTrait};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult};
 use uuid::Uuid;
 
 use spec::{Counted, Preferences};
@@ -57,11 +59,11 @@ pub use spec::{
 };
 pub use sql::{count_query, page_query};
 pub use totals::ListTotals;
-use totals::Lookup;
+use totals::{Lookup, Ticket};
 
 use super::view::{TodoCategory, TodoRow, TodoView, with_tags};
 use crate::paging::PageRequest;
-use crate::{ServiceResult, clock};
+use crate::{ServiceResult, clock, write_seq};
 
 /// One page of the list.
 #[derive(Debug, Clone)]
@@ -109,22 +111,44 @@ async fn numbered(
 ) -> ServiceResult<TodoList> {
     let filter = &request.filter;
     let needs = request.needs();
-    let (Counted { total, prefs }, remembered) = match totals.lookup(user_id, filter, needs) {
-        Lookup::Hit(counted) => (counted, true),
-        Lookup::Miss(ticket) => {
-            let counted = count(db, user_id, filter, now, needs).await?;
-            ListTotals::store(ticket, counted);
-            (counted, false)
+    // A page read with a remembered count that no longer held: its rows
+    // stand if the preferences it was read with still do.
+    let mut read = None;
+    let ticket = match totals.lookup(user_id, filter, needs) {
+        Lookup::Never => None,
+        Lookup::Miss(ticket) => Some(ticket),
+        Lookup::Remembered {
+            counted,
+            seq,
+            ticket,
+        } => {
+            let (size, sort) = request.resolve(counted.prefs);
+            if let Some(offset) = (PageRequest { page, size }).offset() {
+                let window = Window::Offset {
+                    offset,
+                    limit: size,
+                };
+                let query = page_query(user_id, filter, sort, window, now);
+                let (rows, read_seq) = fetch_reading_seq(db, user_id, query).await?;
+                // No row, no sequence: an empty page is counted again.
+                if read_seq == Some(seq) {
+                    let shown = offset + rows.len() as u64;
+                    let more = shown < counted.total;
+                    return answer(db, rows, size, sort, Some(counted.total), more).await;
+                }
+                read = Some((counted.prefs, rows));
+            }
+            Some(ticket)
         }
-        Lookup::Never => (count(db, user_id, filter, now, needs).await?, false),
     };
-    let (size, sort) = request.resolve(prefs);
-    // Only a total counted just now may skip the page: a remembered one can
-    // be behind another process's writes. A page whose offset cannot be
-    // placed is past the end of any table.
+    let counted = count(db, user_id, filter, now, needs, ticket).await?;
+    let (size, sort) = request.resolve(counted.prefs);
+    // A total counted just now may skip the page: one whose offset cannot
+    // be placed is past the end of any table.
     let offset = PageRequest { page, size }.offset();
-    let rows = match offset {
-        Some(offset) if total > offset || remembered => {
+    let rows = match (offset, read) {
+        (Some(_), Some((prefs, rows))) if prefs == counted.prefs => rows,
+        (Some(offset), _) if counted.total > offset => {
             let window = Window::Offset {
                 offset,
                 limit: size,
@@ -134,7 +158,15 @@ async fn numbered(
         _ => Vec::new(),
     };
     let shown = offset.map_or(u64::MAX, |offset| offset + rows.len() as u64);
-    answer(db, rows, size, sort, Some(total), shown < total).await
+    answer(
+        db,
+        rows,
+        size,
+        sort,
+        Some(counted.total),
+        shown < counted.total,
+    )
+    .await
 }
 
 /// Keyset paging: the preferences if the request leaves any open, then one
@@ -194,18 +226,52 @@ async fn fetch(
     Ok(rows.into_iter().map(TodoRow::split).collect())
 }
 
-/// Runs the count statement: the total, and the preferences it read.
+/// A page row with the caller's write sequence ([`sql::page_reading_seq`]).
+#[derive(FromQueryResult)]
+struct SequencedRow {
+    #[sea_orm(nested)]
+    row: TodoRow,
+    write_seq: Option<i64>,
+}
+
+/// Runs a page query that also reads `user_id`'s write sequence: the rows,
+/// and the sequence (`None` when no row came back to carry it).
+async fn fetch_reading_seq(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    query: sea_orm::Select<todo::Entity>,
+) -> Result<(Rows, Option<i64>), sea_orm::DbErr> {
+    let rows = sql::page_reading_seq(query, user_id)
+        .into_model::<SequencedRow>()
+        .all(db)
+        .await?;
+    let seq = rows.first().map(|row| write_seq::read(row.write_seq));
+    let rows = rows.into_iter().map(|row| row.row.split()).collect();
+    Ok((rows, seq))
+}
+
+/// Runs the count statement: the total, and the preferences it read. With
+/// a ticket it also reads the user's write sequence, and what it answered
+/// is remembered at that sequence.
 async fn count(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     filter: &Filter,
     now: clock::Timestamp,
     needs: Needs,
+    ticket: Option<Ticket>,
 ) -> ServiceResult<Counted> {
+    let statement = count_query(user_id, filter, now, needs);
+    let Some(ticket) = ticket else {
+        let row = db.query_one(&statement).await?;
+        return Ok(sql::counted(row.as_ref(), needs)?);
+    };
     let row = db
-        .query_one(&count_query(user_id, filter, now, needs))
+        .query_one(&sql::count_reading_seq(statement, user_id))
         .await?;
-    Ok(sql::counted(row.as_ref(), needs)?)
+    let counted = sql::counted(row.as_ref(), needs)?;
+    ListTotals::store(ticket, sql::seq_read(row.as_ref())?, counted);
+    Ok(counted)
 }
 
 /// The caller's list preferences, read on their own (cursor mode).

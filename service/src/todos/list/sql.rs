@@ -20,7 +20,7 @@ use super::spec::{
 };
 use crate::search::contains_ci;
 use crate::todos::view::TodoRow;
-use crate::{clock, names};
+use crate::{clock, names, write_seq};
 
 /// The page query exactly as the list runs it: the caller's todos that pass
 /// `filter`, with their category's name and color (`LEFT JOIN`), in `sort`
@@ -85,6 +85,36 @@ pub fn count_query(
         );
     }
     stmt
+}
+
+/// The alias of the caller's write sequence where a list statement reads it.
+const WRITE_SEQ: &str = "write_seq";
+
+/// A count of `user_id`'s list ([`count_query`]) also reading the user's
+/// write sequence, through a scalar subquery on `user_state`'s primary
+/// key: what a remembered total is stored with.
+pub(super) fn count_reading_seq(mut count: SelectStatement, user_id: Uuid) -> SelectStatement {
+    count.expr_as(write_seq::of(user_id), WRITE_SEQ);
+    count
+}
+
+/// A page of `user_id`'s list ([`page_query`]) also reading the user's
+/// write sequence on every row (the subquery runs once): what tells whether
+/// a remembered total still holds, at no statement of its own.
+pub(super) fn page_reading_seq(page: Select<todo::Entity>, user_id: Uuid) -> Select<todo::Entity> {
+    page.expr_as(write_seq::of(user_id), WRITE_SEQ)
+}
+
+/// The write sequence a count built with [`count_reading_seq`] read.
+///
+/// # Errors
+/// A column that does not read as a number.
+pub(super) fn seq_read(row: Option<&QueryResult>) -> Result<i64, sea_orm::DbErr> {
+    let seq = match row {
+        Some(row) => row.try_get::<Option<i64>>("", WRITE_SEQ)?,
+        None => None,
+    };
+    Ok(write_seq::read(seq))
 }
 
 /// What the row of [`count_query`] says (none: nothing counted, defaults).

@@ -4,18 +4,21 @@
 //! what a page costs the database.
 //!
 //! What is remembered, per user and per filter: the `total` and the
-//! preferences the count statement read with it. It is exact for this
-//! process, and bounded in time for others:
+//! preferences the count statement read with it, and the user's write
+//! sequence ([`crate::write_seq`]) that the same statement read. A
+//! remembered total is used only while the user's sequence is still that
+//! one, which the page statement reads on the way (no statement of its
+//! own), so it is exact whichever server wrote:
 //!
-//! - every write of a user forgets what is remembered for that user once
-//!   it commits ([`ListTotals::commit`], which the service's write paths
-//!   commit through, so a client that writes and then lists always sees
-//!   its write);
-//! - a count that raced a write is not remembered (a per-user write counter
-//!   is read before the count and checked again before storing);
-//! - anything remembered is dropped after the configured time to live, which
-//!   bounds how stale a total can be when another process of the service
-//!   (or anything else) wrote meanwhile;
+//! - a write through this server forgets the user's totals once it
+//!   commits ([`ListTotals::commit`], which the service's write paths
+//!   commit through), so the next list counts at once;
+//! - a write through another server raised the sequence in its
+//!   transaction: the next list here finds it changed and counts again;
+//! - a count read at an older sequence than one already seen is not kept;
+//! - anything remembered is dropped after the configured time to live,
+//!   which bounds memory, and staleness after changes made outside the
+//!   service;
 //! - `overdue` lists are never remembered: their count changes with the
 //!   clock, not with writes.
 //!
@@ -33,6 +36,7 @@ use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::spec::{Counted, Filter, Needs};
+use crate::write_seq;
 
 /// Distinct filters remembered per user before the oldest are all dropped.
 const FILTERS_PER_USER: usize = 32;
@@ -45,7 +49,8 @@ struct Key {
 
 #[derive(Debug, Default)]
 struct UserTotals {
-    writes: u64,
+    /// The write sequence every count in `counted` was read at.
+    seq: i64,
     counted: HashMap<Key, Counted>,
 }
 
@@ -66,18 +71,25 @@ impl std::fmt::Debug for ListTotals {
 
 /// What [`ListTotals::lookup`] found.
 pub(super) enum Lookup {
-    /// The remembered count.
-    Hit(Counted),
+    /// A count, good while the user's write sequence is still `seq`; if it
+    /// is not, count and [`ListTotals::store`] with the ticket.
+    Remembered {
+        /// What the count answered.
+        counted: Counted,
+        /// The write sequence it was read at.
+        seq: i64,
+        /// Where to store a fresh count.
+        ticket: Ticket,
+    },
     /// Nothing yet: count, then [`ListTotals::store`] with the ticket.
     Miss(Ticket),
     /// A list that is never remembered: count.
     Never,
 }
 
-/// A count about to run: where and whether to store what it answers.
+/// A count about to run: where to store what it answers.
 pub(super) struct Ticket {
     user: Arc<Mutex<UserTotals>>,
-    writes: u64,
     key: Key,
 }
 
@@ -95,19 +107,21 @@ impl ListTotals {
         Self { users }
     }
 
-    /// Commits `txn`, a write of `user_id`'s data, then forgets every
-    /// total of that user: the way every write that changes what a list of
-    /// theirs counts (or the preferences it reads) ends.
+    /// Ends `txn`, a write of `user_id`'s data, through
+    /// [`write_seq::commit`] (which raises the user's write sequence and
+    /// commits), then forgets every total of that user here: the way every
+    /// write that changes what a list of theirs counts (or the preferences
+    /// it reads) ends.
     ///
-    /// Forgotten after the commit, so no count can run between the two and
-    /// store a total the write made stale (a count that started before is
-    /// not stored: see `ListTotals::store`); and forgotten even when the
-    /// commit reports an error, since it may have committed all the same.
+    /// Other servers learn of the write from the sequence; this one also
+    /// forgets at once, so its next list counts without first reading a
+    /// page it would have to throw away. Forgotten even when the commit
+    /// reports an error, since it may have committed all the same.
     ///
     /// # Errors
-    /// The commit's error.
+    /// The error of the raise or of the commit.
     pub async fn commit(&self, txn: DatabaseTransaction, user_id: Uuid) -> Result<(), DbErr> {
-        let committed = txn.commit().await;
+        let committed = write_seq::commit(txn, user_id).await;
         self.forget(user_id);
         committed
     }
@@ -116,13 +130,12 @@ impl ListTotals {
     pub fn forget(&self, user_id: Uuid) {
         if let Some(user) = self.users.as_ref().and_then(|users| users.get(&user_id)) {
             let mut user = user.lock().unwrap_or_else(PoisonError::into_inner);
-            user.writes += 1;
             user.counted.clear();
         }
     }
 
-    /// The remembered count of `filter`, or a ticket to store the count
-    /// about to run.
+    /// The remembered count of `filter` with the write sequence it holds
+    /// for, or a ticket to store the count about to run.
     pub(super) fn lookup(&self, user_id: Uuid, filter: &Filter, needs: Needs) -> Lookup {
         let Some(users) = &self.users else {
             return Lookup::Never;
@@ -135,25 +148,32 @@ impl ListTotals {
             needs,
         };
         let user = users.get_with(user_id, Arc::default);
-        let writes = {
+        let remembered = {
             let guard = user.lock().unwrap_or_else(PoisonError::into_inner);
-            if let Some(counted) = guard.counted.get(&key) {
-                return Lookup::Hit(*counted);
-            }
-            guard.writes
+            guard.counted.get(&key).map(|counted| (*counted, guard.seq))
         };
-        Lookup::Miss(Ticket { user, writes, key })
+        let ticket = Ticket { user, key };
+        match remembered {
+            Some((counted, seq)) => Lookup::Remembered {
+                counted,
+                seq,
+                ticket,
+            },
+            None => Lookup::Miss(ticket),
+        }
     }
 
-    /// Stores what the ticket's count answered, unless a write of the user
-    /// happened since the ticket was taken.
-    pub(super) fn store(ticket: Ticket, counted: Counted) {
+    /// Stores what a count read at write sequence `seq` answered. A newer
+    /// sequence than the user's remembered counts drops them all; an older
+    /// one (a count that raced a write seen since) is not kept.
+    pub(super) fn store(ticket: Ticket, seq: i64, counted: Counted) {
         let mut user = ticket.user.lock().unwrap_or_else(PoisonError::into_inner);
-        if user.writes != ticket.writes {
+        if seq < user.seq {
             return;
         }
-        if user.counted.len() >= FILTERS_PER_USER {
+        if seq > user.seq || user.counted.len() >= FILTERS_PER_USER {
             user.counted.clear();
+            user.seq = seq;
         }
         user.counted.insert(ticket.key, counted);
     }
@@ -171,12 +191,18 @@ mod tests {
         }
     }
 
-    /// The remembered total, or `None` after storing `fresh` with the ticket.
-    fn hit(totals: &ListTotals, user: Uuid, filter: &Filter, fresh: u64) -> Option<u64> {
+    /// What a list does with the memory while the user's write sequence is
+    /// `seq`: the remembered total if it holds for `seq`, or `None` after
+    /// storing `fresh` as counted at `seq`.
+    fn hit(totals: &ListTotals, user: Uuid, filter: &Filter, seq: i64, fresh: u64) -> Option<u64> {
         match totals.lookup(user, filter, Needs::default()) {
-            Lookup::Hit(c) => Some(c.total),
-            Lookup::Miss(ticket) => {
-                ListTotals::store(ticket, counted(fresh));
+            Lookup::Remembered {
+                counted: c,
+                seq: at,
+                ..
+            } if at == seq => Some(c.total),
+            Lookup::Remembered { ticket, .. } | Lookup::Miss(ticket) => {
+                ListTotals::store(ticket, seq, counted(fresh));
                 None
             }
             Lookup::Never => panic!("this list is remembered"),
@@ -184,7 +210,7 @@ mod tests {
     }
 
     #[test]
-    fn remembers_per_user_and_filter_until_a_write() {
+    fn remembers_per_user_and_filter_until_a_write_here() {
         let totals = ListTotals::new(Duration::from_secs(60), 100);
         let (alice, bob) = (Uuid::new_v4(), Uuid::new_v4());
         let all = Filter::default();
@@ -192,28 +218,51 @@ mod tests {
             statuses: vec![entity::todo::TodoStatus::Pending],
             ..Filter::default()
         };
-        assert_eq!(hit(&totals, alice, &all, 7), None);
-        assert_eq!(hit(&totals, alice, &all, 0), Some(7));
-        assert_eq!(hit(&totals, alice, &pending, 3), None);
-        assert_eq!(hit(&totals, bob, &all, 1), None);
+        assert_eq!(hit(&totals, alice, &all, 0, 7), None);
+        assert_eq!(hit(&totals, alice, &all, 0, 0), Some(7));
+        assert_eq!(hit(&totals, alice, &pending, 0, 3), None);
+        assert_eq!(hit(&totals, bob, &all, 4, 1), None);
         totals.forget(alice);
-        assert_eq!(hit(&totals, alice, &all, 8), None);
-        assert_eq!(hit(&totals, alice, &all, 0), Some(8));
-        assert_eq!(hit(&totals, alice, &pending, 4), None);
-        assert_eq!(hit(&totals, bob, &all, 0), Some(1));
+        assert_eq!(hit(&totals, alice, &all, 1, 8), None);
+        assert_eq!(hit(&totals, alice, &all, 1, 0), Some(8));
+        assert_eq!(hit(&totals, alice, &pending, 1, 4), None);
+        assert_eq!(hit(&totals, bob, &all, 4, 0), Some(1));
     }
 
     #[test]
-    fn a_count_that_raced_a_write_is_not_kept() {
+    fn a_write_elsewhere_is_seen_by_its_sequence() {
+        let totals = ListTotals::new(Duration::from_secs(60), 100);
+        let alice = Uuid::new_v4();
+        let (all, pending) = (
+            Filter::default(),
+            Filter {
+                statuses: vec![entity::todo::TodoStatus::Pending],
+                ..Filter::default()
+            },
+        );
+        assert_eq!(hit(&totals, alice, &all, 5, 7), None);
+        assert_eq!(hit(&totals, alice, &pending, 5, 2), None);
+        // Another server wrote: this one was not told, the sequence moved.
+        assert_eq!(hit(&totals, alice, &all, 6, 8), None);
+        assert_eq!(hit(&totals, alice, &all, 6, 0), Some(8));
+        assert_eq!(
+            hit(&totals, alice, &pending, 6, 3),
+            None,
+            "counts read at an older sequence are all dropped"
+        );
+    }
+
+    #[test]
+    fn a_count_read_before_a_newer_one_is_not_kept() {
         let totals = ListTotals::new(Duration::from_secs(60), 100);
         let alice = Uuid::new_v4();
         let all = Filter::default();
-        let Lookup::Miss(ticket) = totals.lookup(alice, &all, Needs::default()) else {
+        let Lookup::Miss(late) = totals.lookup(alice, &all, Needs::default()) else {
             panic!("nothing is remembered yet");
         };
-        totals.forget(alice);
-        ListTotals::store(ticket, counted(7));
-        assert_eq!(hit(&totals, alice, &all, 8), None);
+        assert_eq!(hit(&totals, alice, &all, 3, 7), None);
+        ListTotals::store(late, 2, counted(6));
+        assert_eq!(hit(&totals, alice, &all, 3, 0), Some(7));
     }
 
     #[test]
@@ -240,8 +289,8 @@ mod tests {
         let totals = ListTotals::new(Duration::from_millis(50), 100);
         let alice = Uuid::new_v4();
         let all = Filter::default();
-        assert_eq!(hit(&totals, alice, &all, 7), None);
+        assert_eq!(hit(&totals, alice, &all, 0, 7), None);
         std::thread::sleep(Duration::from_millis(120));
-        assert_eq!(hit(&totals, alice, &all, 8), None);
+        assert_eq!(hit(&totals, alice, &all, 0, 8), None);
     }
 }

@@ -3,8 +3,8 @@
 
 use chrono::{DurationRound, TimeDelta, Utc};
 use entity::{
-    account_token, api_key, audit_log, category, mail_outbox, session, tag, todo, todo_history,
-    todo_tag, user, user_preferences,
+    account_token, api_key, audit_log, category, idempotency_key, mail_outbox, rate_limit, session,
+    tag, todo, todo_history, todo_tag, user, user_preferences, user_state,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::prelude::DateTimeWithTimeZone;
@@ -229,6 +229,43 @@ pub(crate) fn an_api_key(user: &user::Model) -> api_key::Model {
     }
 }
 
+/// The user's write sequence, a few writes in.
+pub(crate) fn a_user_state(user: &user::Model) -> user_state::Model {
+    user_state::Model {
+        user_id: user.id,
+        write_seq: 3,
+        updated_at: now(),
+    }
+}
+
+/// Attempts of the user's rate-limit bucket (it belongs to no user: a
+/// bucket is only a string).
+pub(crate) fn a_rate_limit(user: &user::Model) -> rate_limit::Model {
+    rate_limit::Model {
+        bucket: format!("user:{}", user.id),
+        window_start: now()
+            .duration_trunc(TimeDelta::seconds(10))
+            .expect("in range"),
+        attempts: 2,
+    }
+}
+
+/// The answer kept for one of the user's `Idempotency-Key`s.
+pub(crate) fn an_idempotency_key(user: &user::Model) -> idempotency_key::Model {
+    idempotency_key::Model {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        key: "0193a5c4-5b1e-7d2a-9c3f-2b8e4f6a1d07".to_owned(),
+        fingerprint: "0".repeat(64),
+        status: 201,
+        body: r#"{"id":"0193a5c4-7e21-7c3d-8a4b-5f6e7d8c9b0a","name":"Home"}"#.to_owned(),
+        location: Some("/api/v1/tags/0193a5c4-7e21-7c3d-8a4b-5f6e7d8c9b0a".to_owned()),
+        etag: None,
+        created_at: now(),
+        expires_at: now() + TimeDelta::days(1),
+    }
+}
+
 /// One row in every table, all belonging to one user.
 #[derive(Debug)]
 pub(crate) struct Everything {
@@ -244,6 +281,9 @@ pub(crate) struct Everything {
     pub mail: mail_outbox::Model,
     pub token: account_token::Model,
     pub api_key: api_key::Model,
+    pub user_state: user_state::Model,
+    pub rate_limit: rate_limit::Model,
+    pub idempotency_key: idempotency_key::Model,
 }
 
 impl Everything {
@@ -265,6 +305,11 @@ impl Everything {
         let mail = insert(db, a_mail(&user)).await.expect("mail");
         let token = insert(db, a_token(&user)).await.expect("token");
         let api_key = insert(db, an_api_key(&user)).await.expect("api key");
+        let user_state = insert(db, a_user_state(&user)).await.expect("user state");
+        let rate_limit = insert(db, a_rate_limit(&user)).await.expect("rate limit");
+        let idempotency_key = insert(db, an_idempotency_key(&user))
+            .await
+            .expect("idempotency key");
         Self {
             user,
             preferences,
@@ -278,6 +323,9 @@ impl Everything {
             mail,
             token,
             api_key,
+            user_state,
+            rate_limit,
+            idempotency_key,
         }
     }
 }
