@@ -63,6 +63,8 @@ pub enum ErrorKind {
     MethodNotAllowed,
     /// 409
     Conflict,
+    /// 410: what was asked for is no longer kept (a delta sync's `since`).
+    Gone,
     /// 412
     PreconditionFailed,
     /// 413
@@ -93,6 +95,7 @@ impl ErrorKind {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict => StatusCode::CONFLICT,
+            Self::Gone => StatusCode::GONE,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -310,6 +313,7 @@ impl From<ServiceError> for ApiError {
             }
             ServiceError::Invalid(errors) => Self::validation(errors),
             ServiceError::Unauthorized(message) => Self::new(ErrorKind::Unauthorized, message),
+            ServiceError::Gone(message) => Self::new(ErrorKind::Gone, message),
             ServiceError::Forbidden(message) => Self::new(ErrorKind::Forbidden, message),
             err @ ServiceError::EmailNotVerified => {
                 Self::new(ErrorKind::EmailNotVerified, err.to_string())

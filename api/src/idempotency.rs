@@ -38,6 +38,7 @@ use futures_util::{Stream, StreamExt as _};
 use sea_orm::DatabaseTransaction;
 use serde::de::DeserializeOwned;
 use service::idempotency::{self, Answer, FIELD, Keyed, Outcome};
+use service::sync::Changes;
 use uuid::Uuid;
 use validator::Validate;
 
@@ -165,8 +166,9 @@ pub fn key_of(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 /// answers what it answered, or the answer kept for the key's first
 /// request, with `Idempotent-Replayed: true`.
 ///
-/// `create` runs the service's create in the transaction it is given and
-/// renders the route's answer. The whole transaction runs as a task of its
+/// `create` runs the service's create in the transaction it is given
+/// (telling the commit what it wrote through the `Changes`) and renders the
+/// route's answer. The whole transaction runs as a task of its
 /// own, still counted as this request's: a client that goes away does not
 /// cut it off half-way, so the key's lock is always released and the
 /// answer kept.
@@ -182,7 +184,7 @@ pub async fn respond<F>(
     create: F,
 ) -> ApiResult<HttpResponse>
 where
-    F: AsyncFnOnce(&DatabaseTransaction) -> ApiResult<HttpResponse> + 'static,
+    F: AsyncFnOnce(&DatabaseTransaction, &mut Changes) -> ApiResult<HttpResponse> + 'static,
 {
     let state = state.clone();
     let request = Keyed {
@@ -192,8 +194,8 @@ where
     };
     let work = async move {
         let (db, totals) = (&state.db, &state.list_totals);
-        idempotency::run(db, totals, &request, async move |txn| {
-            kept(create(txn).await).await
+        idempotency::run(db, totals, &request, async move |txn, changes| {
+            kept(create(txn, changes).await).await
         })
         .await
     };

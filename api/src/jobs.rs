@@ -45,6 +45,8 @@ pub async fn housekeeping(db: &DatabaseConnection) -> ServiceResult<Housekeeping
     service::throttle::purge_expired(db, now).await?;
     // Idempotency records past their 24 hours: routine too.
     service::idempotency::purge_expired(db, now).await?;
+    // Delta-sync deletion records past their 30 days (raising the floor).
+    service::sync::purge_deletions(db, now).await?;
     Ok(Housekeeping {
         accounts_purged: accounts::purge_due(db, now).await?,
         mail_purged: mail::purge_sent_before(db, now - SENT_MAIL_RETENTION).await?,

@@ -29,6 +29,7 @@ pub mod mail_outbox;
 pub mod prelude;
 pub mod rate_limit;
 pub mod session;
+pub mod sync_deletion;
 pub mod tag;
 pub mod todo;
 pub mod todo_history;
@@ -91,7 +92,7 @@ pub(crate) use string_enum_text;
 
 #[cfg(test)]
 mod tests {
-    use super::{account_token, todo, user, user_preferences};
+    use super::{account_token, sync_deletion, todo, user, user_preferences};
     use sea_orm::{ActiveEnum, Iterable};
     use std::str::FromStr;
 
@@ -125,6 +126,7 @@ mod tests {
         check::<user::UserStatus>();
         check::<user_preferences::Theme>();
         check::<account_token::TokenPurpose>();
+        check::<sync_deletion::SyncEntity>();
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub use super::idempotency_key::Entity as IdempotencyKey;
 pub use super::mail_outbox::Entity as MailOutbox;
 pub use super::rate_limit::Entity as RateLimit;
 pub use super::session::Entity as Session;
+pub use super::sync_deletion::Entity as SyncDeletion;
 pub use super::tag::Entity as Tag;
 pub use super::todo::Entity as Todo;
 pub use super::todo_history::Entity as TodoHistory;

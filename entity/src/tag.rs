@@ -15,6 +15,10 @@ pub struct Model {
     pub name_key: String,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
+    /// The write sequence (`user_state.write_seq`) of the transaction that
+    /// last changed the row, as delta sync reads it; 0 for rows older than
+    /// delta sync. Set by the service as each write commits.
+    pub sync_seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -92,6 +92,10 @@ pub struct Model {
     pub version: i32,
     pub created_at: DateTimeWithTimeZone,
     pub updated_at: DateTimeWithTimeZone,
+    /// The write sequence (`user_state.write_seq`) of the transaction that
+    /// last changed the row, as delta sync reads it; 0 for rows older than
+    /// delta sync. Set by the service as each write commits.
+    pub sync_seq: i64,
     /// Only with the `probe-field` feature: a column that nothing else
     /// knows, so that `.ci/probe-field` can see the compiler point at every
     /// place a new column must be handled. No migration creates it.

@@ -18,6 +18,10 @@ pub struct Model {
     pub write_seq: i64,
     /// When `write_seq` last changed.
     pub updated_at: DateTimeWithTimeZone,
+    /// The highest `write_seq` whose records in `sync_deletions` may have
+    /// been dropped by housekeeping: a delta sync from before it cannot be
+    /// answered (0: none dropped yet).
+    pub sync_floor: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

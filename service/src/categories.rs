@@ -11,6 +11,7 @@
 //! vouches for a stale name. Deleting a category leaves its todos without
 //! one, and that is a change of each of them (version and `updated_at`).
 
+use entity::sync_deletion::SyncEntity;
 use entity::{category, todo};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, SimpleExpr};
@@ -22,6 +23,7 @@ use uuid::Uuid;
 
 use crate::labels::{self, Label};
 use crate::paging::{PageRequest, Paged};
+use crate::sync::Changes;
 use crate::todos::ListTotals;
 use crate::version::{self, Expected, Versioned};
 use crate::{ServiceError, ServiceResult, clock, txn, write_seq};
@@ -62,6 +64,8 @@ impl Label for category::Entity {
     const ID: category::Column = category::Column::Id;
     const USER_ID: category::Column = category::Column::UserId;
     const NAME_KEY: category::Column = category::Column::NameKey;
+    const SYNC_SEQ: category::Column = category::Column::SyncSeq;
+    const KIND: SyncEntity = SyncEntity::Category;
 
     type View = CategoryView;
     fn view(category: category::Model, todo_count: u64) -> CategoryView {
@@ -138,7 +142,8 @@ pub async fn create(
 
 /// Creates a category for the caller inside `txn`, a write transaction
 /// that already holds the caller's lock ([`txn::begin_as`] with
-/// [`txn::Hold::Shared`]) and that the caller ends.
+/// [`txn::Hold::Shared`]) and that the caller ends; the new category is
+/// added to `changes`, for the commit.
 ///
 /// # Errors
 /// As [`create`].
@@ -146,9 +151,11 @@ pub async fn create_in(
     txn: &DatabaseTransaction,
     user_id: Uuid,
     new: NewCategory,
+    changes: &mut Changes,
 ) -> ServiceResult<CategoryView> {
     let name = new.name.clone();
-    labels::create_in::<category::Entity>(txn, user_id, &name, new_category(user_id, new)).await
+    let build = new_category(user_id, new);
+    labels::create_in::<category::Entity>(txn, user_id, &name, build, changes).await
 }
 
 /// The row of `new`, built from its name's display form and key.
@@ -164,6 +171,8 @@ fn new_category(user_id: Uuid, new: NewCategory) -> impl FnOnce(String, String) 
             version: 1,
             created_at: now,
             updated_at: now,
+            // Stamped as the write commits (`write_seq::commit`).
+            sync_seq: 0,
         }
     }
 }
@@ -214,13 +223,15 @@ pub async fn update(
         .exec(&txn)
         .await?;
     let view = labels::counted::<category::Entity>(&txn, updated).await?;
-    write_seq::commit(txn, user_id).await?;
+    // A change of the category alone, not of the todos showing it.
+    write_seq::commit(txn, user_id, Changes::none().categories([id])).await?;
     Ok(view)
 }
 
 /// Deletes one of the caller's categories. Its todos stay, without a
 /// category; each of them gets a new version and `updated_at`, in the same
-/// transaction (one `UPDATE`).
+/// transaction (one `UPDATE`), and is a change for delta sync (their ids
+/// are read first: one statement).
 ///
 /// # Errors
 /// [`ServiceError::NotFound`] or a version error.
@@ -234,6 +245,7 @@ pub async fn delete(
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     let current = labels::get_owned::<category::Entity>(&txn, user_id, id).await?;
     version::check_all(expected, current.version)?;
+    let detached = labels::carrying::<category::Entity>(&txn, user_id, &[id]).await?;
     // The foreign key would set `category_id` to NULL too; setting it here
     // as well makes the one statement that raises the versions also the one
     // that detaches the todos, whatever the engine's foreign key settings.
@@ -251,7 +263,10 @@ pub async fn delete(
         let lost = version::lost_race_of::<category::Entity>(&txn, id, expected, ENTITY);
         return Err(lost.await);
     }
-    totals.commit(txn, user_id).await?;
+    let changes = Changes::none()
+        .todos(detached)
+        .deleted(SyncEntity::Category, [id]);
+    totals.commit(txn, user_id, changes).await?;
     Ok(())
 }
 

@@ -80,6 +80,10 @@ pub enum ServiceError {
         "the account's email address is not verified yet; follow the link in the verification mail"
     )]
     EmailNotVerified,
+    /// What was asked for is no longer kept (a delta sync from before the
+    /// retention of deletion records): the client starts over.
+    #[error("{0}")]
+    Gone(&'static str),
     /// A database error; unreachable databases are told apart by [`is_unavailable`].
     #[error(transparent)]
     Database(#[from] DbErr),

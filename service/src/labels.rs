@@ -9,15 +9,17 @@
 
 use std::collections::HashMap;
 
+use entity::sync_deletion::SyncEntity;
 use entity::todo;
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select, UpdateMany,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Select, UpdateMany,
 };
 use uuid::Uuid;
 
 use crate::paging::{self, PageRequest, Paged};
+use crate::sync::Changes;
 use crate::{ServiceError, ServiceResult, clock, names, txn, write_seq};
 
 /// A user's label on todos: a category or a tag.
@@ -32,6 +34,10 @@ pub(crate) trait Label:
     const USER_ID: Self::Column;
     /// The column the name is unique by, per owner.
     const NAME_KEY: Self::Column;
+    /// The write sequence that last changed the row (delta sync).
+    const SYNC_SEQ: Self::Column;
+    /// What delta sync calls it.
+    const KIND: SyncEntity;
 
     /// The label with its live todo count, as the service answers it.
     type View;
@@ -82,6 +88,32 @@ pub(crate) async fn counted<L: Label>(
     Ok(with_count::<L>(label, &counts))
 }
 
+/// The labels `condition` selects (on the label's own columns), in the
+/// order delta sync hands them out (`sync_seq`, then id), at most `limit`,
+/// with their live todo counts: two statements (one for none).
+///
+/// # Errors
+/// The database error.
+pub(crate) async fn in_sync_order<L: Label>(
+    conn: &impl ConnectionTrait,
+    condition: Condition,
+    limit: u64,
+) -> Result<Vec<L::View>, DbErr> {
+    let labels = L::find()
+        .filter(condition)
+        .order_by_asc(L::SYNC_SEQ)
+        .order_by_asc(L::ID)
+        .limit(limit)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = labels.iter().map(L::id).collect();
+    let counts = live_todo_counts::<L>(conn, &ids).await?;
+    Ok(labels
+        .into_iter()
+        .map(|label| with_count::<L>(label, &counts))
+        .collect())
+}
+
 /// Creates a label for the caller, in one transaction ([`create_in`] is
 /// the rule).
 ///
@@ -94,15 +126,17 @@ pub(crate) async fn create<L: Label>(
     build: impl FnOnce(String, String) -> L::Model,
 ) -> ServiceResult<L::View> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
-    let view = create_in::<L>(&txn, user_id, name, build).await?;
-    write_seq::commit(txn, user_id).await?;
+    let mut changes = Changes::none();
+    let view = create_in::<L>(&txn, user_id, name, build, &mut changes).await?;
+    write_seq::commit(txn, user_id, changes).await?;
     Ok(view)
 }
 
 /// Creates a label for the caller inside `txn`, a write transaction that
 /// already holds the caller's lock ([`txn::Hold::Shared`]) and that the
 /// caller ends: `build` makes the row of the name's display form and key,
-/// once no other label of the caller's has that key.
+/// once no other label of the caller's has that key. The new label is
+/// added to `changes`.
 ///
 /// # Errors
 /// [`ServiceError::Conflict`] naming `name` when the caller has a label of
@@ -112,6 +146,7 @@ pub(crate) async fn create_in<L: Label>(
     user_id: Uuid,
     name: &str,
     build: impl FnOnce(String, String) -> L::Model,
+    changes: &mut Changes,
 ) -> ServiceResult<L::View> {
     let (display, key) = free_name::<L>(txn, user_id, name, None).await?;
     let label = build(display, key);
@@ -120,6 +155,7 @@ pub(crate) async fn create_in<L: Label>(
         .await
         // The index decides a race the check above could not see.
         .map_err(name_taken)?;
+    changes.add(Changes::none().of(L::KIND, [L::id(&label)]));
     Ok(L::view(label, 0))
 }
 
@@ -203,6 +239,26 @@ pub(crate) fn touch_todos<L: Label>(ids: &[Uuid], edited: bool) -> UpdateMany<to
         update = update.col_expr(todo::Column::UpdatedAt, Expr::value(clock::now()));
     }
     update
+}
+
+/// The ids of the caller's todos (soft-deleted or not) that carry one of
+/// `ids`: one statement. A label's deletion or merge changes each of them.
+///
+/// # Errors
+/// The database error.
+pub(crate) async fn carrying<L: Label>(
+    conn: &impl ConnectionTrait,
+    user_id: Uuid,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, DbErr> {
+    todo::Entity::find()
+        .select_only()
+        .column(todo::Column::Id)
+        .filter(L::carried_by(ids))
+        .filter(todo::Column::UserId.eq(user_id))
+        .into_tuple()
+        .all(conn)
+        .await
 }
 
 /// Live (not soft-deleted) todos per label of `ids`, in one grouped query

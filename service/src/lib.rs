@@ -23,6 +23,7 @@ pub mod passwords;
 pub mod search;
 pub mod secrets;
 pub mod sessions;
+pub mod sync;
 pub mod system;
 pub mod tags;
 pub mod throttle;

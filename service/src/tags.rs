@@ -7,8 +7,9 @@
 //! merging a tag raises the version of each todo it is on, in the same
 //! transaction, so a todo's `ETag` always describes the tags it shows.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+use entity::sync_deletion::SyncEntity;
 use entity::{tag, todo, todo_tag};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt as _};
@@ -21,6 +22,7 @@ use uuid::Uuid;
 
 use crate::labels::{self, Label};
 use crate::paging::{PageRequest, Paged};
+use crate::sync::Changes;
 use crate::todos::ListTotals;
 use crate::{ServiceError, ServiceResult, batch, clock, names, txn};
 
@@ -43,6 +45,8 @@ impl Label for tag::Entity {
     const ID: tag::Column = tag::Column::Id;
     const USER_ID: tag::Column = tag::Column::UserId;
     const NAME_KEY: tag::Column = tag::Column::NameKey;
+    const SYNC_SEQ: tag::Column = tag::Column::SyncSeq;
+    const KIND: SyncEntity = SyncEntity::Tag;
 
     type View = TagView;
     fn view(tag: tag::Model, todo_count: u64) -> TagView {
@@ -93,7 +97,8 @@ pub async fn create(db: &DatabaseConnection, user_id: Uuid, name: &str) -> Servi
 
 /// Creates a tag for the caller inside `txn`, a write transaction that
 /// already holds the caller's lock ([`txn::begin_as`] with
-/// [`txn::Hold::Shared`]) and that the caller ends.
+/// [`txn::Hold::Shared`]) and that the caller ends; the new tag is added
+/// to `changes`, for the commit.
 ///
 /// # Errors
 /// As [`create`].
@@ -101,9 +106,10 @@ pub async fn create_in(
     txn: &DatabaseTransaction,
     user_id: Uuid,
     name: &str,
+    changes: &mut Changes,
 ) -> ServiceResult<TagView> {
-    labels::create_in::<tag::Entity>(txn, user_id, name, |name, key| new_tag(user_id, name, key))
-        .await
+    let build = |name, key| new_tag(user_id, name, key);
+    labels::create_in::<tag::Entity>(txn, user_id, name, build, changes).await
 }
 
 /// Renames one of the caller's tags, in one transaction with the version
@@ -138,7 +144,10 @@ pub async fn rename(
         .exec(&txn)
         .await?;
     let view = labels::counted::<tag::Entity>(&txn, current).await?;
-    totals.commit(txn, user_id).await?;
+    // A change of the tag alone, not of the todos showing it.
+    totals
+        .commit(txn, user_id, Changes::none().tags([id]))
+        .await?;
     Ok(view)
 }
 
@@ -155,12 +164,16 @@ pub async fn delete(
 ) -> ServiceResult<()> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Exclusive).await?;
     labels::get_owned::<tag::Entity>(&txn, user_id, id).await?;
+    let untagged = labels::carrying::<tag::Entity>(&txn, user_id, &[id]).await?;
     labels::touch_todos::<tag::Entity>(&[id], true)
         .exec(&txn)
         .await?;
     // The links go with the tag (foreign key cascade).
     tag::Entity::delete_by_id(id).exec(&txn).await?;
-    totals.commit(txn, user_id).await?;
+    let changes = Changes::none()
+        .todos(untagged)
+        .deleted(SyncEntity::Tag, [id]);
+    totals.commit(txn, user_id, changes).await?;
     Ok(())
 }
 
@@ -207,6 +220,7 @@ pub async fn merge(
     if found.len() != wanted.len() {
         return Err(ServiceError::NotFound { entity: ENTITY });
     }
+    let retagged = labels::carrying::<tag::Entity>(&txn, user_id, &sources).await?;
     labels::touch_todos::<tag::Entity>(&sources, true)
         .exec(&txn)
         .await?;
@@ -242,13 +256,17 @@ pub async fn merge(
         .exec(&txn)
         .await?;
     let view = labels::counted::<tag::Entity>(&txn, target).await?;
-    totals.commit(txn, user_id).await?;
+    let changes = Changes::none()
+        .todos(retagged)
+        .deleted(SyncEntity::Tag, sources);
+    totals.commit(txn, user_id, changes).await?;
     Ok(view)
 }
 
 /// The caller's tags named `names` (any case), creating the missing ones, in
 /// the order of `names` and without repeats (compared case-insensitively;
-/// the first spelling wins). Runs inside the caller's transaction.
+/// the first spelling wins). Runs inside the caller's transaction; the tags
+/// it creates are added to `changes`.
 ///
 /// Built for a whole batch at once: one `SELECT … WHERE name_key IN (…)`
 /// and one multi-row `INSERT` of the missing names (more only past the
@@ -260,6 +278,7 @@ pub(crate) async fn find_or_create(
     conn: &impl ConnectionTrait,
     user_id: Uuid,
     names: &[String],
+    changes: &mut Changes,
 ) -> Result<Vec<tag::Model>, DbErr> {
     let wanted = names::distinct(names);
     if wanted.is_empty() {
@@ -278,6 +297,7 @@ pub(crate) async fn find_or_create(
         // first name they share instead of each holding the name the other
         // needs (a deadlock on PostgreSQL and MariaDB).
         missing.sort_unstable_by(|a, b| a.name_key.cmp(&b.name_key));
+        let ours: HashSet<Uuid> = missing.iter().map(|t| t.id).collect();
         let expected = missing.len() as u64;
         let keys: Vec<String> = missing.iter().map(|t| t.name_key.clone()).collect();
         let rows = missing
@@ -300,6 +320,11 @@ pub(crate) async fn find_or_create(
         } else {
             found.extend(by_keys(conn, user_id, keys, true).await?);
         }
+        // The tags this transaction created, for delta sync: only rows it
+        // wrote (and so holds). A name skipped for a clash was created, and
+        // is stamped, by the other request; stamping an id that no row has
+        // would make MariaDB lock the gap where it would go.
+        changes.add_tags(found.values().map(|t| t.id).filter(|id| ours.contains(id)));
     }
     Ok(wanted
         .iter()
@@ -372,5 +397,7 @@ fn new_tag(user_id: Uuid, name: String, name_key: String) -> tag::Model {
         name_key,
         created_at: now,
         updated_at: now,
+        // Stamped as the write commits (`write_seq::commit`).
+        sync_seq: 0,
     }
 }

@@ -19,6 +19,7 @@ use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::paging::{self, PageRequest, Paged};
 use crate::search::contains_ci;
+use crate::sync::Changes;
 use crate::todos::ListTotals;
 use crate::txn::{self, Hold};
 use crate::version::{self, Expected};
@@ -271,7 +272,7 @@ pub async fn delete(
     if let Some(action) = action {
         audit::record(&txn, client, Event::by_admin(action, actor, id)).await?;
     }
-    totals.commit(txn, id).await?;
+    totals.commit(txn, id, Changes::none()).await?;
     Ok(())
 }
 
@@ -288,7 +289,7 @@ pub async fn restore(
 ) -> ServiceResult<Account> {
     let (txn, current) = begin_on(db, actor, id).await?;
     if current.user.deleted_at.is_none() {
-        totals.commit(txn, id).await?;
+        totals.commit(txn, id, Changes::none()).await?;
         return Ok(current);
     }
     let am = user::ActiveModel {
@@ -300,7 +301,7 @@ pub async fn restore(
     let user = accounts::save(&txn, am, current.user.version, &[]).await?;
     let event = Event::by_admin(action::ADMIN_USER_RESTORE, actor, id);
     audit::record(&txn, client, event).await?;
-    totals.commit(txn, id).await?;
+    totals.commit(txn, id, Changes::none()).await?;
     Ok(Account {
         user,
         preferences: current.preferences,

@@ -1,12 +1,17 @@
 //! The per-user write sequence: `user_state.write_seq`, raised by one in
-//! every transaction that writes a user's data, as its last statement
-//! before the commit ([`commit`] is the one way such a transaction ends).
+//! every transaction that writes a user's data, near its end (only the
+//! delta-sync stamps of the rows it wrote follow it), before the commit
+//! ([`commit`] is the one way such a transaction ends).
 //!
 //! What it promises, per user:
 //!
 //! - **Committed with the write.** The raise is part of the transaction: a
 //!   reader that sees the new number sees the write, and a reader that
 //!   sees the write sees the new number (or a later one).
+//! - **In commit order.** Once a reader sees number `n`, every transaction
+//!   numbered up to `n` has committed, and none will commit with a lower
+//!   one: delta sync stamps rows with the number of the transaction that
+//!   wrote them (after the raise, in [`commit`]) and reads up to it.
 //! - **Monotonic.** It only goes up, by one per write transaction. The
 //!   raise takes the row's write lock, so the writers of one user pass
 //!   their ends one at a time, in the order of their numbers.
@@ -14,12 +19,13 @@
 //! What builds on it: a list total that any server remembers is used only
 //! while the user's number is still the one it was counted at
 //! (`todos::list`), so a write through another server is seen by the very
-//! next list; a delta sync can hand the number out as its cursor.
+//! next list; delta sync ([`crate::sync`]) hands positions in it out.
 //!
 //! # Why last, and why an upsert
 //!
 //! The raise holds the user's `user_state` row until the commit: taken at
-//! the end, that is short. Every write transaction locks the user's row in
+//! the end, that is short (the stamps after it touch only rows the
+//! transaction has written, and so holds already). Every write transaction locks the user's row in
 //! `users` first ([`crate::txn`]), so the two locks are always taken in
 //! that order.
 //!
@@ -41,16 +47,24 @@ use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, EntityTrait};
 use uuid::Uuid;
 
 use crate::clock;
+use crate::sync::{self, Changes};
 
-/// Raises `user_id`'s write sequence inside `txn`, then commits it: how
-/// every transaction that writes a user's data ends (through
-/// `ListTotals::commit` where the writer also keeps list totals).
+/// Raises `user_id`'s write sequence inside `txn`, stamps what `changes`
+/// names with the new number (see [`crate::sync`]: one statement per table
+/// touched, none when nothing was), then commits: how every transaction
+/// that writes a user's data ends (through `ListTotals::commit` where the
+/// writer also keeps list totals).
 ///
 /// # Errors
-/// The database error of the raise (the transaction is then rolled back)
-/// or of the commit.
-pub async fn commit(txn: DatabaseTransaction, user_id: Uuid) -> Result<(), DbErr> {
+/// The database error of the raise or the stamps (the transaction is then
+/// rolled back) or of the commit.
+pub async fn commit(
+    txn: DatabaseTransaction,
+    user_id: Uuid,
+    changes: Changes,
+) -> Result<(), DbErr> {
     raise(&txn, user_id).await?;
+    sync::stamp(&txn, user_id, changes).await?;
     txn.commit().await
 }
 
@@ -90,6 +104,7 @@ pub(crate) async fn start(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<
         user_id,
         write_seq: 0,
         updated_at: clock::now(),
+        sync_floor: 0,
     };
     user_state::Entity::insert(user_state::ActiveModel::from(row))
         .exec_without_returning(conn)
@@ -99,7 +114,9 @@ pub(crate) async fn start(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<
 
 /// `(SELECT write_seq FROM user_state WHERE user_id = ?)`: the user's
 /// number as a scalar subquery, to ride on a statement that runs anyway
-/// (`NULL` when the row is missing, which counts as 0: see [`read`]).
+/// (`NULL` when the row is missing, which counts as 0: see [`read`]). The
+/// stamps of delta sync read the number just raised through it. The
+/// stamps of delta sync read the number just raised through it.
 pub(crate) fn of(user_id: Uuid) -> Expr {
     Expr::from(
         Query::select()

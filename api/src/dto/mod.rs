@@ -13,6 +13,7 @@ pub mod categories;
 pub mod enums;
 mod rules;
 pub mod stats;
+pub mod sync;
 pub mod tags;
 pub mod todo_list;
 pub mod todos;

@@ -94,6 +94,8 @@ impl From<TodoView> for TodoOut {
             version,
             created_at,
             updated_at,
+            // Where delta sync stands; the sync token carries it.
+            sync_seq: _,
         } = todo;
         Self {
             id,

@@ -37,7 +37,7 @@ const CATEGORY_ID: &str = "0193a5c4-3c4d-7e5f-8a6b-7c8d9e0f1a2b";
 const TAG_ID: &str = "0193a5c4-4d5e-7f6a-9b7c-8d9e0f1a2b3c";
 const SESSION_ID: &str = "0193a5c4-5e6f-7a8b-8c9d-0e1f2a3b4c5d";
 
-fn id(text: &str) -> Uuid {
+pub(super) fn id(text: &str) -> Uuid {
     Uuid::parse_str(text).unwrap_or_default()
 }
 
@@ -161,6 +161,7 @@ fn by_schema(name: &str, schemas: &BTreeMap<String, RefOr<Schema>>) -> Option<Va
         "AuditLogOut" => to_value(audit_entry()),
         "ApiKeyOut" | "ApiKeyIssued" => super::key_examples::by_schema(name),
         "DeletionScheduled" => super::account_examples::by_schema(name),
+        "SyncOut" => to_value(super::sync_examples::answer()),
         "Health" => to_value(Health {
             status: ServingStatus::Ok,
         }),
@@ -215,7 +216,7 @@ fn page_of(name: &str, schemas: &BTreeMap<String, RefOr<Schema>>) -> Option<Valu
     })
 }
 
-fn todo() -> TodoOut {
+pub(super) fn todo() -> TodoOut {
     TodoOut {
         id: id(TODO_ID),
         title: "Send the invoice to ACME".to_owned(),
@@ -301,7 +302,7 @@ fn stats() -> TodoStatsOut {
     }
 }
 
-fn category() -> CategoryOut {
+pub(super) fn category() -> CategoryOut {
     CategoryOut {
         id: id(CATEGORY_ID),
         name: "Work".to_owned(),
@@ -313,7 +314,7 @@ fn category() -> CategoryOut {
     }
 }
 
-fn tag() -> TagOut {
+pub(super) fn tag() -> TagOut {
     TagOut {
         id: id(TAG_ID),
         name: "billing".to_owned(),

@@ -33,6 +33,7 @@ mod examples;
 mod idempotency;
 mod key_examples;
 mod problems;
+mod sync_examples;
 
 use actix_web::{App, web};
 use utoipa::openapi::header::HeaderBuilder;
@@ -57,7 +58,7 @@ pub const API_KEY: &str = "api_key";
 
 /// The tags of the operations that take an API key besides a bearer token
 /// (`crate::auth::Owner`); every other operation takes a bearer token only.
-pub const API_KEY_TAGS: [&str; 3] = ["todos", "categories", "tags"];
+pub const API_KEY_TAGS: [&str; 4] = ["todos", "categories", "tags", "sync"];
 
 /// The content type of every error answer.
 const PROBLEM_JSON: &str = "application/problem+json";
@@ -93,6 +94,7 @@ const PROBLEM_JSON: &str = "application/problem+json";
         (name = "todos", description = "The caller's todos: filters, search, sorting, page and cursor pagination, status history, statistics, and all-or-nothing bulk operations (at most 1000 items or ids; a failure changes nothing and keys `errors` by item path, e.g. `items[3].title` or `ids[2]`, or by id for todos that are missing (404) or soft-deleted (409))"),
         (name = "categories", description = "The caller's categories, with live todo counts"),
         (name = "tags", description = "The caller's tags, with live todo counts; rename and merge"),
+        (name = "sync", description = "Delta sync of the caller's todos, categories and tags: what changed since a point, in commit order"),
         (name = "api-keys", description = "Keys for scripts and integrations, sent as `X-API-Key` on the todo, category and tag operations instead of a bearer token; shown once, stored as hashes, at most 20 live per account"),
         (name = "system", description = "Health, readiness, metrics and documentation"),
     )
@@ -121,7 +123,7 @@ impl Modify for BearerAuth {
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
                 "X-API-Key",
                 "A key from `POST /api/v1/api-keys`, as `X-API-Key: <key>`, on the todo, \
-                 category and tag operations only (elsewhere `401`). A key with the scopes \
+                 category, tag and sync operations only (elsewhere `401`). A key with the scopes \
                  `[\"read\"]` answers `403` to any method but `GET` and `HEAD`; a request \
                  carrying both a key and an `Authorization` header is `400`.",
             ))),
@@ -418,6 +420,7 @@ const SCHEMA_NAMES: &[(&str, &str)] = &[
     ("ApiKeyOut", "ApiKey"),
     ("ApiKeyIssued", "IssuedApiKey"),
     ("TodoStatsOut", "TodoStats"),
+    ("SyncOut", "SyncAnswer"),
     ("Page_CategoryOut", "CategoryPage"),
     ("Page_TagOut", "TagPage"),
     ("Page_UserOut", "UserPage"),

@@ -131,6 +131,11 @@ fn examples(status: u16, operation: &str) -> Vec<Named> {
             "A cursor that does not decode",
             ApiError::new(ErrorKind::BadRequest, "cursor: not a valid cursor"),
         )],
+        400 if operation == "delta_sync" => vec![(
+            "bad_since",
+            "A `since` that does not decode",
+            crate::dto::sync::bad_since(),
+        )],
         400 if operation == TWO_CREDENTIALS => vec![two_credentials()],
         400 if operation == MALFORMED_OR_TWO_CREDENTIALS => vec![malformed(), two_credentials()],
         400 => vec![malformed()],
@@ -232,6 +237,11 @@ fn examples(status: u16, operation: &str) -> Vec<Named> {
             }
             found
         }
+        410 => vec![(
+            "gone",
+            "A `since` older than the deletions kept",
+            service(service::sync::gone()),
+        )],
         429 => vec![(
             "rate_limited",
             "Too many attempts",
@@ -385,6 +395,7 @@ fn invalid_field(operation: &str) -> FieldErrors {
             "must be one of: created_at, updated_at, due_date, priority, title",
         ),
         "update_user" => ("status", "must be one of: active, inactive, suspended"),
+        "delta_sync" => ("size", "must be between 1 and 1000"),
         // The shared answer of operations without a 422 of their own.
         "" => ("expand", "unknown parameter"),
         _ => ("size", "must be between 1 and 100"),

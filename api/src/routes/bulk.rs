@@ -54,8 +54,8 @@ pub async fn bulk_create_todos(
         let views = todos::create_many(db, totals, user_id, items, &client).await?;
         return Ok(created_todos(views));
     };
-    idempotency::respond(&state, user_id, key, async move |txn| {
-        let views = todos::create_many_in(txn, user_id, items, &client).await?;
+    idempotency::respond(&state, user_id, key, async move |txn, changes| {
+        let views = todos::create_many_in(txn, user_id, items, &client, changes).await?;
         Ok(created_todos(views))
     })
     .await

@@ -79,8 +79,8 @@ pub async fn create_category(
         let view = categories::create(&state.db, user_id, new).await?;
         return Ok(created_category(view));
     };
-    idempotency::respond(&state, user_id, key, async move |txn| {
-        let view = categories::create_in(txn, user_id, new).await?;
+    idempotency::respond(&state, user_id, key, async move |txn, changes| {
+        let view = categories::create_in(txn, user_id, new, changes).await?;
         Ok(created_category(view))
     })
     .await

@@ -11,6 +11,7 @@ pub mod bulk;
 pub mod categories;
 pub mod fallback;
 pub(crate) mod responses;
+pub mod sync;
 pub mod system;
 pub mod tags;
 pub mod todos;
@@ -84,6 +85,7 @@ pub fn configure(cfg: &mut ServiceConfig<'_>) {
                 .service(todos::restore_todo)
                 .service(todos::complete_todo)
                 .service(todos::reopen_todo)
-                .service(todos::todo_history),
+                .service(todos::todo_history)
+                .service(sync::delta_sync),
         );
 }

@@ -71,8 +71,8 @@ pub async fn create_tag(
         let view = tags::create(&state.db, user_id, &body.name).await?;
         return Ok(created_tag(view));
     };
-    idempotency::respond(&state, user_id, key, async move |txn| {
-        let view = tags::create_in(txn, user_id, &body.name).await?;
+    idempotency::respond(&state, user_id, key, async move |txn, changes| {
+        let view = tags::create_in(txn, user_id, &body.name, changes).await?;
         Ok(created_tag(view))
     })
     .await

@@ -20,6 +20,7 @@ use crate::audit::{self, Event, action};
 use crate::context::ClientMeta;
 use crate::mail::{self, Message};
 use crate::passwords::Passwords;
+use crate::sync::Changes;
 use crate::todos::ListTotals;
 use crate::txn::{self, Hold};
 use crate::{ServiceError, ServiceResult, sessions};
@@ -215,7 +216,7 @@ pub async fn delete_own(
         Event::on_user(action::ACCOUNT_DELETE, user_id),
     )
     .await?;
-    totals.commit(txn, user_id).await?;
+    totals.commit(txn, user_id, Changes::none()).await?;
     Ok(())
 }
 

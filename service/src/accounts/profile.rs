@@ -6,6 +6,7 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait
 use uuid::Uuid;
 
 use super::{Account, save, username_key, with_preferences};
+use crate::sync::Changes;
 use crate::todos::ListTotals;
 use crate::version::{self, Expected};
 use crate::{ServiceResult, clock, txn};
@@ -92,7 +93,7 @@ pub async fn update_profile(
         account.preferences =
             save_preferences(&txn, account.preferences, changes.preferences, now).await?;
     }
-    totals.commit(txn, user_id).await?;
+    totals.commit(txn, user_id, Changes::none()).await?;
     Ok(account)
 }
 

@@ -43,6 +43,7 @@ use uuid::Uuid;
 pub use fingerprint::fingerprint;
 use lock::KeyLock;
 
+use crate::sync::Changes;
 use crate::todos::ListTotals;
 use crate::{ServiceError, clock, txn};
 
@@ -90,8 +91,9 @@ pub struct Keyed {
 enum Decision {
     /// The kept answer of the same request.
     Replay(Answer),
-    /// This request's answer, written with its record.
-    Fresh(Answer),
+    /// This request's answer, written with its record, and what its create
+    /// touched (nothing for a refusal, whose writes were undone).
+    Fresh(Answer, Changes),
     /// Another transaction wrote the key's record first (the unique index
     /// said so): everything here is to be undone and the winner read.
     Raced,
@@ -101,7 +103,8 @@ enum Decision {
 /// or answers what the key's first request was answered.
 ///
 /// `create` runs in a savepoint of a transaction that holds the caller's
-/// lock, and answers the rendered [`Answer`] (a `4xx` too) or an error,
+/// lock, adds what it writes to the [`Changes`] it is given (for the
+/// commit), and answers the rendered [`Answer`] (a `4xx` too) or an error,
 /// which nothing keeps. Run this as a task of its own that a client going
 /// away does not cut off: on MariaDB the key's lock belongs to the
 /// connection until it is released (see `lock`).
@@ -119,7 +122,7 @@ pub async fn run<E, F>(
 ) -> Result<Outcome, E>
 where
     E: From<ServiceError>,
-    F: AsyncFnOnce(&DatabaseTransaction) -> Result<Answer, E>,
+    F: AsyncFnOnce(&DatabaseTransaction, &mut Changes) -> Result<Answer, E>,
 {
     let user_id = request.user_id;
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
@@ -140,9 +143,9 @@ where
         (Ok(_), Err(err)) => return Err(rolled_back(txn, err.into()).await),
     };
     match decision {
-        Decision::Fresh(answer) => {
+        Decision::Fresh(answer, changes) => {
             totals
-                .commit(txn, user_id)
+                .commit(txn, user_id, changes)
                 .await
                 .map_err(ServiceError::from)?;
             Ok(Outcome {
@@ -184,7 +187,7 @@ async fn rolled_back<E>(txn: DatabaseTransaction, err: E) -> E {
 async fn decide<E, F>(txn: &DatabaseTransaction, request: &Keyed, create: F) -> Result<Decision, E>
 where
     E: From<ServiceError>,
-    F: AsyncFnOnce(&DatabaseTransaction) -> Result<Answer, E>,
+    F: AsyncFnOnce(&DatabaseTransaction, &mut Changes) -> Result<Answer, E>,
 {
     let now = clock::now();
     if let Some(kept) = find(txn, request).await.map_err(ServiceError::from)? {
@@ -197,7 +200,8 @@ where
             .map_err(ServiceError::from)?;
     }
     let savepoint = txn.begin().await.map_err(ServiceError::from)?;
-    let answer = match create(&savepoint).await {
+    let mut changes = Changes::none();
+    let answer = match create(&savepoint, &mut changes).await {
         Ok(answer) if answer.status < 500 => answer,
         // Never kept, whatever the closure says.
         Ok(answer) => {
@@ -210,6 +214,7 @@ where
     let ended = if answer.status < 400 {
         savepoint.commit().await
     } else {
+        changes = Changes::none();
         savepoint.rollback().await
     };
     ended.map_err(ServiceError::from)?;
@@ -230,7 +235,7 @@ where
         .exec_without_returning(txn)
         .await
     {
-        Ok(_) => Ok(Decision::Fresh(answer)),
+        Ok(_) => Ok(Decision::Fresh(answer, changes)),
         Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             Ok(Decision::Raced)
         }

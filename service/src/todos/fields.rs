@@ -126,6 +126,8 @@ impl TodoChanges {
             version: _,
             created_at: _,
             updated_at: _,
+            // Stamped as the write commits (`write_seq::commit`).
+            sync_seq: _,
         } = am;
         if let Some(title) = title {
             *row_title = Set(title.trim().to_owned());
@@ -178,5 +180,7 @@ pub(super) fn new_row(user_id: Uuid, new: NewTodo, now: clock::Timestamp) -> tod
         version: 1,
         created_at: now,
         updated_at: now,
+        // Stamped as the write commits (`write_seq::commit`).
+        sync_seq: 0,
     }
 }

@@ -36,6 +36,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::sync::Changes;
 use crate::version::{self, Expected};
 use crate::{ServiceError, ServiceResult, batch, categories, clock, tags, txn};
 
@@ -49,6 +50,7 @@ pub use stats::{TodoStats, stats};
 pub use status::history;
 use status::{record, set_status};
 pub use transition::{Transition, delete, transition};
+pub(crate) use view::in_sync_order;
 pub use view::{TodoCategory, TodoTag, TodoView};
 use view::{load_tags, view, with_tags_one};
 
@@ -67,8 +69,9 @@ pub async fn create(
     new: NewTodo,
 ) -> ServiceResult<TodoView> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
-    let view = create_in(&txn, user_id, new).await?;
-    totals.commit(txn, user_id).await?;
+    let mut changes = Changes::none();
+    let view = create_in(&txn, user_id, new, &mut changes).await?;
+    totals.commit(txn, user_id, changes).await?;
     Ok(view)
 }
 
@@ -76,7 +79,8 @@ pub async fn create(
 /// created), inside `txn`: a write transaction that already holds the
 /// caller's lock ([`txn::begin_as`] with [`txn::Hold::Shared`]) and that
 /// the caller ends, so that more can be written in it (an idempotency
-/// record, say).
+/// record, say). The todo and the tags it creates are added to `changes`,
+/// for the commit.
 ///
 /// # Errors
 /// [`ServiceError::Invalid`] naming `category_id` when it is not one of the
@@ -85,17 +89,19 @@ pub async fn create_in(
     txn: &DatabaseTransaction,
     user_id: Uuid,
     new: NewTodo,
+    changes: &mut Changes,
 ) -> ServiceResult<TodoView> {
     let category = match new.category_id {
         Some(id) => Some(owned_category(txn, user_id, id).await?),
         None => None,
     };
-    let tags = tags::find_or_create(txn, user_id, &new.tags).await?;
+    let tags = tags::find_or_create(txn, user_id, &new.tags, changes).await?;
     let todo = new_row(user_id, new, clock::now());
     todo::Entity::insert(todo::ActiveModel::from(todo.clone()))
         .exec_without_returning(txn)
         .await?;
     link(txn, tags.iter().map(|t| (todo.id, t.id))).await?;
+    changes.add(Changes::none().todos([todo.id]));
     Ok(view(todo, category, tags))
 }
 
@@ -130,10 +136,11 @@ pub async fn update(
         find_for_change(&txn, user_id, id, &changes.expected, false).await?;
     if changes.is_empty() {
         let view = with_tags_one(&txn, current, category).await?;
-        totals.commit(txn, user_id).await?;
+        totals.commit(txn, user_id, Changes::none()).await?;
         return Ok(view);
     }
     let now = clock::now();
+    let mut touched = Changes::none().todos([id]);
     let mut am = row_change(&current, now);
     let deferred = changes.apply(&mut am);
     if let Some(category_id) = deferred.category_id {
@@ -150,7 +157,7 @@ pub async fn update(
     record(&txn, transition).await?;
     let tags = match &changes.tags {
         Some(names) => {
-            let tags = tags::find_or_create(&txn, user_id, names).await?;
+            let tags = tags::find_or_create(&txn, user_id, names, &mut touched).await?;
             todo_tag::Entity::delete_many()
                 .filter(todo_tag::Column::TodoId.eq(id))
                 .exec(&txn)
@@ -160,7 +167,7 @@ pub async fn update(
         }
         None => load_tags(&txn, id).await?,
     };
-    totals.commit(txn, user_id).await?;
+    totals.commit(txn, user_id, touched).await?;
     Ok(view(todo, category, tags))
 }
 

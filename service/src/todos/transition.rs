@@ -5,6 +5,7 @@
 //! A soft-deleted todo leaves the lists (unless asked for) but still answers
 //! by id; only restoring or deleting it for good changes it further.
 
+use entity::sync_deletion::SyncEntity;
 use entity::todo::{self, TodoStatus};
 use entity::todo_history;
 use sea_orm::ActiveValue::Set;
@@ -14,6 +15,7 @@ use uuid::Uuid;
 use super::status::{record, set_status};
 use super::view::{TodoView, with_tags_one};
 use super::{ENTITY, ListTotals, find_for_change, row_change, save};
+use crate::sync::Changes;
 use crate::version::{self, Expected};
 use crate::{ServiceResult, clock, txn};
 
@@ -82,16 +84,16 @@ pub async fn transition(
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let (current, category) =
         find_for_change(&txn, user_id, id, expected, to.takes_deleted()).await?;
-    let todo = match to.change(&current, clock::now()) {
+    let (todo, changes) = match to.change(&current, clock::now()) {
         Some((am, history)) => {
             let todo = save(&txn, am, &current, expected).await?;
             record(&txn, history).await?;
-            todo
+            (todo, Changes::none().todos([id]))
         }
-        None => current,
+        None => (current, Changes::none()),
     };
     let view = with_tags_one(&txn, todo, category).await?;
-    totals.commit(txn, user_id).await?;
+    totals.commit(txn, user_id, changes).await?;
     Ok(view)
 }
 
@@ -112,7 +114,7 @@ pub async fn delete(
 ) -> ServiceResult<()> {
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
     let (current, _) = find_for_change(&txn, user_id, id, expected, permanent).await?;
-    if permanent {
+    let changes = if permanent {
         // Guarded as an update is: gone only if nobody changed it since.
         let removed = todo::Entity::delete_many()
             .filter(todo::Column::Id.eq(id))
@@ -122,12 +124,14 @@ pub async fn delete(
         if removed.rows_affected == 0 {
             return Err(version::lost_race_of::<todo::Entity>(&txn, id, expected, ENTITY).await);
         }
+        Changes::none().deleted(SyncEntity::Todo, [id])
     } else {
         let now = clock::now();
         let mut am = row_change(&current, now);
         am.deleted_at = Set(Some(now));
         save(&txn, am, &current, expected).await?;
-    }
-    totals.commit(txn, user_id).await?;
+        Changes::none().todos([id])
+    };
+    totals.commit(txn, user_id, changes).await?;
     Ok(())
 }

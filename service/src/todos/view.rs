@@ -10,8 +10,8 @@ use std::collections::HashMap;
 
 use entity::{category, tag, todo, todo_tag};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType, QueryFilter,
-    QuerySelect, RelationTrait, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, JoinType,
+    QueryFilter, QueryOrder, QuerySelect, RelationTrait, Select,
 };
 use uuid::Uuid;
 
@@ -182,6 +182,26 @@ pub(super) async fn with_tags(
             view(todo, category, tags)
         })
         .collect())
+}
+
+/// The todos `condition` selects (on the todo's own columns), in the order
+/// delta sync hands them out (`sync_seq`, then id), at most `limit`, with
+/// their categories and tags: two statements (one for none).
+pub(crate) async fn in_sync_order(
+    conn: &impl ConnectionTrait,
+    condition: Condition,
+    limit: u64,
+) -> Result<Vec<TodoView>, DbErr> {
+    let select = todo::Entity::find()
+        .filter(condition)
+        .order_by_asc(todo::Column::SyncSeq)
+        .order_by_asc(todo::Column::Id)
+        .limit(limit);
+    let rows = TodoRow::select(select)
+        .into_model::<TodoRow>()
+        .all(conn)
+        .await?;
+    with_tags(conn, rows.into_iter().map(TodoRow::split).collect()).await
 }
 
 /// One todo with its tags (one `IN` query), as [`with_tags`] answers many.

@@ -289,6 +289,7 @@ async fn soft_deleted_users_are_hidden_restorable_and_purging_removes_everything
         version: 1,
         created_at: now,
         updated_at: now,
+        sync_seq: 0,
     });
     category::Entity::insert(cat)
         .exec_without_returning(app.db())

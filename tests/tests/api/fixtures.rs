@@ -25,5 +25,6 @@ pub(crate) fn todo_row(user_id: Uuid, title: &str, now: DateTimeWithTimeZone) ->
         version: 1,
         created_at: now,
         updated_at: now,
+        sync_seq: 0,
     }
 }

@@ -27,6 +27,7 @@ mod rate_limit;
 mod rights;
 mod schema;
 mod stats;
+mod sync;
 mod system;
 mod tags;
 mod todo_listing;

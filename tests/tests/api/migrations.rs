@@ -16,7 +16,7 @@ use tests::TestDb;
 /// The tables each migration creates, by migration name. The steps
 /// themselves come from [`Migrator::migrations`]; one that creates no table
 /// (an index, a data migration, a new column) needs no entry here.
-const CREATES: [(&str, &[&str]); 15] = [
+const CREATES: [(&str, &[&str]); 16] = [
     ("m20261123_000001_create_users", &["users"]),
     (
         "m20261123_000002_create_user_preferences",
@@ -41,6 +41,7 @@ const CREATES: [(&str, &[&str]); 15] = [
         "m20261202_000006_create_idempotency_keys",
         &["idempotency_keys"],
     ),
+    ("m20261202_000007_add_sync_columns", &["sync_deletions"]),
 ];
 
 /// The data migration that gives every user the default preferences.

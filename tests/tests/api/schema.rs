@@ -10,7 +10,7 @@ pub(crate) mod rows;
 use chrono::{TimeDelta, TimeZone, Utc};
 use entity::{
     account_token, api_key, audit_log, category, idempotency_key, mail_outbox, rate_limit, session,
-    tag, todo, todo_history, todo_tag, user, user_preferences, user_state,
+    sync_deletion, tag, todo, todo_history, todo_tag, user, user_preferences, user_state,
 };
 use sea_orm::prelude::DateTimeWithTimeZone;
 use sea_orm::sea_query::Expr;
@@ -58,6 +58,7 @@ async fn deleting_a_user_deletes_everything_they_own() {
             "user_state",
             "rate_limits",
             "idempotency_keys",
+            "sync_deletions",
         ],
         "bob's rows are untouched"
     );
@@ -493,6 +494,14 @@ async fn tables_still_holding(
             "idempotency_keys",
             exists(
                 idempotency_key::Entity::find_by_id(everything.idempotency_key.id),
+                db,
+            )
+            .await,
+        ),
+        (
+            "sync_deletions",
+            exists(
+                sync_deletion::Entity::find_by_id(everything.sync_deletion.id),
                 db,
             )
             .await,

@@ -75,8 +75,10 @@ pub async fn create_todo(
         let view = todos::create(&state.db, &state.list_totals, user_id, new).await?;
         return Ok(created_todo(view));
     };
-    idempotency::respond(&state, user_id, key, async move |txn| {
-        Ok(created_todo(todos::create_in(txn, user_id, new).await?))
+    idempotency::respond(&state, user_id, key, async move |txn, changes| {
+        Ok(created_todo(
+            todos::create_in(txn, user_id, new, changes).await?,
+        ))
     })
     .await
 }

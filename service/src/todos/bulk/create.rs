@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::{NOT_YOUR_CATEGORY, check_count, record};
 use crate::audit::action;
 use crate::context::ClientMeta;
+use crate::sync::Changes;
 use crate::todos::fields::new_row;
 use crate::todos::view::{TodoView, view};
 use crate::todos::{ListTotals, NewTodo, link};
@@ -30,8 +31,9 @@ pub async fn create_many(
 ) -> ServiceResult<Vec<TodoView>> {
     check_count("items", items.len())?;
     let (txn, _) = txn::begin_as(db, user_id, txn::Hold::Shared).await?;
-    let views = create_many_in(&txn, user_id, items, client).await?;
-    totals.commit(txn, user_id).await?;
+    let mut changes = Changes::none();
+    let views = create_many_in(&txn, user_id, items, client, &mut changes).await?;
+    totals.commit(txn, user_id, changes).await?;
     Ok(views)
 }
 
@@ -40,7 +42,8 @@ pub async fn create_many(
 /// that already holds the caller's lock ([`txn::begin_as`] with
 /// [`txn::Hold::Shared`]) and that the caller ends. Tag names of all items
 /// are resolved together; unknown ones are created once. The audit row is
-/// written in `txn` too.
+/// written in `txn` too. The todos and the tags created are added to
+/// `changes`, for the commit.
 ///
 /// # Errors
 /// [`ServiceError::Invalid`] naming `items` (none, or more than
@@ -51,11 +54,12 @@ pub async fn create_many_in(
     user_id: Uuid,
     items: Vec<NewTodo>,
     client: &ClientMeta,
+    changes: &mut Changes,
 ) -> ServiceResult<Vec<TodoView>> {
     check_count("items", items.len())?;
     let categories = categories_of(txn, user_id, &items).await?;
     let names: Vec<String> = items.iter().flat_map(|i| i.tags.iter().cloned()).collect();
-    let tags: HashMap<String, tag::Model> = tags::find_or_create(txn, user_id, &names)
+    let tags: HashMap<String, tag::Model> = tags::find_or_create(txn, user_id, &names, changes)
         .await?
         .into_iter()
         .map(|t| (t.name_key.clone(), t))
@@ -82,6 +86,7 @@ pub async fn create_many_in(
     link(txn, links).await?;
     let details = json!({ "count": views.len(), "tags": tags.len(), "links": linked });
     record(txn, client, user_id, action::TODO_BULK_CREATE, details).await?;
+    changes.add(Changes::none().todos(views.iter().map(|v| v.todo.id)));
     Ok(views)
 }
 

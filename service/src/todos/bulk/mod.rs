@@ -59,6 +59,7 @@ pub use update::{BulkChanges, update_many};
 use super::{ENTITY, ListTotals};
 use crate::audit::{self, Event};
 use crate::context::ClientMeta;
+use crate::sync::Changes;
 use crate::{FieldErrors, ServiceError, ServiceResult, clock, txn};
 
 /// The most items (or ids) one bulk request may name.
@@ -129,10 +130,16 @@ impl<'a> Bulk<'a> {
     }
 
     /// Ends it: its audit row (`action`, with `details`), then the commit,
-    /// which forgets the user's list totals.
-    async fn finish(self, action: &'static str, details: serde_json::Value) -> ServiceResult<()> {
+    /// which stamps what it touched (`changes`) and forgets the user's list
+    /// totals.
+    async fn finish(
+        self,
+        action: &'static str,
+        details: serde_json::Value,
+        changes: Changes,
+    ) -> ServiceResult<()> {
         record(&self.txn, self.client, self.user_id, action, details).await?;
-        self.totals.commit(self.txn, self.user_id).await?;
+        self.totals.commit(self.txn, self.user_id, changes).await?;
         Ok(())
     }
 }

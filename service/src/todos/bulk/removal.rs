@@ -1,6 +1,7 @@
 //! Deleting and restoring many todos at once (the rules are in [`super`];
 //! one todo at a time is `transition`'s).
 
+use entity::sync_deletion::SyncEntity;
 use entity::todo;
 use sea_orm::sea_query::Expr;
 use sea_orm::{DatabaseConnection, EntityTrait};
@@ -10,6 +11,7 @@ use uuid::Uuid;
 use super::{Bulk, check_ids, lock_owned, next_versions, owned_among, refuse_deleted};
 use crate::audit::action;
 use crate::context::ClientMeta;
+use crate::sync::Changes;
 use crate::todos::ListTotals;
 use crate::{ServiceResult, clock};
 
@@ -35,10 +37,11 @@ pub async fn delete_many(
     let bulk = Bulk::begin(db, totals, user_id, client).await?;
     let current = lock_owned(&bulk.txn, user_id, ids).await?;
     let named = ids.iter().copied();
-    if permanent {
+    let changes = if permanent {
         owned_among(todo::Entity::delete_many(), user_id, named)
             .exec(&bulk.txn)
             .await?;
+        Changes::none().deleted(SyncEntity::Todo, ids.iter().copied())
     } else {
         refuse_deleted(
             &current,
@@ -47,9 +50,11 @@ pub async fn delete_many(
         let now = clock::now();
         let update = next_versions(now).col_expr(todo::Column::DeletedAt, Expr::value(Some(now)));
         owned_among(update, user_id, named).exec(&bulk.txn).await?;
-    }
+        Changes::none().todos(ids.iter().copied())
+    };
     let details = json!({ "count": ids.len(), "permanent": permanent });
-    bulk.finish(action::TODO_BULK_DELETE, details).await?;
+    bulk.finish(action::TODO_BULK_DELETE, details, changes)
+        .await?;
     Ok(ids.len() as u64)
 }
 
@@ -86,6 +91,9 @@ pub async fn restore_many(
             .await?;
     }
     let details = json!({ "count": ids.len(), "restored": deleted.len() });
-    bulk.finish(action::TODO_BULK_RESTORE, details).await?;
-    Ok(deleted.len() as u64)
+    let restored = deleted.len() as u64;
+    let changes = Changes::none().todos(deleted);
+    bulk.finish(action::TODO_BULK_RESTORE, details, changes)
+        .await?;
+    Ok(restored)
 }

@@ -16,6 +16,7 @@ use super::{
 };
 use crate::audit::action;
 use crate::context::ClientMeta;
+use crate::sync::Changes;
 use crate::todos::status::{record, transition};
 use crate::todos::{ListTotals, link_rows};
 use crate::{ServiceError, ServiceResult, batch, categories, clock, names, tags};
@@ -100,7 +101,8 @@ pub async fn update_many(
     }
     let current = lock_owned(txn, user_id, ids).await?;
     refuse_deleted(&current, "restore them before changing them")?;
-    let added = tags::find_or_create(txn, user_id, &changes.add_tags).await?;
+    let mut touched = Changes::none().todos(ids.iter().copied());
+    let added = tags::find_or_create(txn, user_id, &changes.add_tags, &mut touched).await?;
     let removed = tags::find_named(txn, user_id, &changes.remove_tags).await?;
     let now = clock::now();
     let history: Vec<_> = match changes.status {
@@ -123,7 +125,8 @@ pub async fn update_many(
         "tags_added": added.len(),
         "tags_removed": removed.len(),
     });
-    bulk.finish(action::TODO_BULK_UPDATE, details).await?;
+    bulk.finish(action::TODO_BULK_UPDATE, details, touched)
+        .await?;
     Ok(ids.len() as u64)
 }
 

@@ -36,6 +36,7 @@ use sea_orm::{DatabaseTransaction, DbErr};
 use uuid::Uuid;
 
 use super::spec::{Counted, Filter, Needs};
+use crate::sync::Changes;
 use crate::write_seq;
 
 /// Distinct filters remembered per user before the oldest are all dropped.
@@ -108,8 +109,8 @@ impl ListTotals {
     }
 
     /// Ends `txn`, a write of `user_id`'s data, through
-    /// [`write_seq::commit`] (which raises the user's write sequence and
-    /// commits), then forgets every total of that user here: the way every
+    /// [`write_seq::commit`] (which raises the user's write sequence, stamps
+    /// what `changes` names for delta sync and commits), then forgets every total of that user here: the way every
     /// write that changes what a list of theirs counts (or the preferences
     /// it reads) ends.
     ///
@@ -120,8 +121,13 @@ impl ListTotals {
     ///
     /// # Errors
     /// The error of the raise or of the commit.
-    pub async fn commit(&self, txn: DatabaseTransaction, user_id: Uuid) -> Result<(), DbErr> {
-        let committed = write_seq::commit(txn, user_id).await;
+    pub async fn commit(
+        &self,
+        txn: DatabaseTransaction,
+        user_id: Uuid,
+        changes: Changes,
+    ) -> Result<(), DbErr> {
+        let committed = write_seq::commit(txn, user_id, changes).await;
         self.forget(user_id);
         committed
     }

@@ -252,7 +252,10 @@ async fn the_operations_documented_as_taking_a_key_are_those_that_do() {
                     res.text()
                 );
                 assert!(
-                    op.contains("/todos") || op.contains("/categories") || op.contains("/tags")
+                    op.contains("/todos")
+                        || op.contains("/categories")
+                        || op.contains("/tags")
+                        || op.contains("/sync")
                 );
             } else {
                 assert_eq!(res.status.as_u16(), 401, "{op} took the key");

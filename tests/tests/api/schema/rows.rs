@@ -4,7 +4,7 @@
 use chrono::{DurationRound, TimeDelta, Utc};
 use entity::{
     account_token, api_key, audit_log, category, idempotency_key, mail_outbox, rate_limit, session,
-    tag, todo, todo_history, todo_tag, user, user_preferences, user_state,
+    sync_deletion, tag, todo, todo_history, todo_tag, user, user_preferences, user_state,
 };
 use migration::{Migrator, MigratorTrait};
 use sea_orm::prelude::DateTimeWithTimeZone;
@@ -124,6 +124,7 @@ pub(crate) fn a_category(user: &user::Model, name: &str) -> category::Model {
         version: 1,
         created_at: now(),
         updated_at: now(),
+        sync_seq: 2,
     }
 }
 
@@ -136,6 +137,7 @@ pub(crate) fn a_tag(user: &user::Model, name: &str) -> tag::Model {
         name_key: name.trim().to_lowercase(),
         created_at: now(),
         updated_at: now(),
+        sync_seq: 2,
     }
 }
 
@@ -235,6 +237,19 @@ pub(crate) fn a_user_state(user: &user::Model) -> user_state::Model {
         user_id: user.id,
         write_seq: 3,
         updated_at: now(),
+        sync_floor: 1,
+    }
+}
+
+/// The record of a tag the user deleted for good, at their third write.
+pub(crate) fn a_sync_deletion(user: &user::Model) -> sync_deletion::Model {
+    sync_deletion::Model {
+        id: Uuid::now_v7(),
+        user_id: user.id,
+        entity_type: sync_deletion::SyncEntity::Tag,
+        entity_id: Uuid::now_v7(),
+        sync_seq: 3,
+        deleted_at: now(),
     }
 }
 
@@ -284,6 +299,7 @@ pub(crate) struct Everything {
     pub user_state: user_state::Model,
     pub rate_limit: rate_limit::Model,
     pub idempotency_key: idempotency_key::Model,
+    pub sync_deletion: sync_deletion::Model,
 }
 
 impl Everything {
@@ -310,6 +326,9 @@ impl Everything {
         let idempotency_key = insert(db, an_idempotency_key(&user))
             .await
             .expect("idempotency key");
+        let sync_deletion = insert(db, a_sync_deletion(&user))
+            .await
+            .expect("sync deletion");
         Self {
             user,
             preferences,
@@ -326,6 +345,7 @@ impl Everything {
             user_state,
             rate_limit,
             idempotency_key,
+            sync_deletion,
         }
     }
 }
