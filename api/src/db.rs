@@ -21,6 +21,39 @@ pub async fn connect(
     pool: &PoolConfig,
     metrics: Arc<Metrics>,
 ) -> Result<DatabaseConnection, DbErr> {
+    let mut db = Database::connect(options(url, pool)).await?;
+    telemetry::instrument(&mut db, metrics);
+    Ok(db)
+}
+
+/// Opens the pool of a read replica for `url` without connecting yet, so
+/// that a replica that is down does not stop the server from starting. Its
+/// connections are opened and waited for at most [`REPLICA_TIMEOUT`]: a
+/// replica slower than that is no help, and the read goes to the primary.
+///
+/// # Errors
+/// The database error when `url` cannot be parsed.
+pub async fn connect_replica(
+    url: &str,
+    pool: &PoolConfig,
+    metrics: Arc<Metrics>,
+) -> Result<DatabaseConnection, DbErr> {
+    let mut options = options(url, pool);
+    options
+        .connect_timeout(pool.connect_timeout.min(REPLICA_TIMEOUT))
+        .acquire_timeout(pool.acquire_timeout.min(REPLICA_TIMEOUT))
+        .min_connections(0)
+        .connect_lazy(true);
+    let mut db = Database::connect(options).await?;
+    telemetry::instrument(&mut db, metrics);
+    Ok(db)
+}
+
+/// The longest a read waits to open or borrow a replica's connection.
+pub const REPLICA_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The pool options every connection of the server shares.
+fn options(url: &str, pool: &PoolConfig) -> ConnectOptions {
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
     // PostgreSQL plans a prepared statement afresh on every execution for as
     // long as its generic plan looks dearer than the custom ones, and for the
@@ -65,9 +98,7 @@ pub async fn connect(
             .idle_timeout(None::<std::time::Duration>)
             .max_lifetime(None::<std::time::Duration>);
     }
-    let mut db = Database::connect(options).await?;
-    telemetry::instrument(&mut db, metrics);
-    Ok(db)
+    options
 }
 
 /// Connections of the pool right now.

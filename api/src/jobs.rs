@@ -1,7 +1,7 @@
 //! The work every server does beside answering requests: delivering the
-//! mail outbox, writing the API keys' `last_used_at` in batches, and
+//! mail outbox, writing the API keys' `last_used_at` in batches,
 //! housekeeping on a timer (purging accounts whose grace period ended, and
-//! sent mail past its retention).
+//! sent mail past its retention), and measuring the read replicas' lag.
 //!
 //! Every server runs every job; each is safe with several servers on one
 //! database (the mail claim takes a lease, a purge is one guarded `DELETE`
@@ -63,8 +63,10 @@ pub struct Jobs {
 
 impl Jobs {
     /// Starts the mail worker, the flush of API-key uses (every
-    /// [`API_KEY_USAGE_FLUSH`], and once more when stopped) and the
-    /// housekeeping timer (a round at once, then every `PURGE_INTERVAL_SECS`).
+    /// [`API_KEY_USAGE_FLUSH`], and once more when stopped), the
+    /// housekeeping timer (a round at once, then every `PURGE_INTERVAL_SECS`)
+    /// and, with replicas, their health checks (every
+    /// [`crate::reads::CHECK_INTERVAL`]).
     #[must_use]
     pub fn start(state: &AppState) -> Self {
         let (stop, stopped) = watch::channel(false);
@@ -91,7 +93,7 @@ impl Jobs {
         };
         let purge_interval = state.config.purge_interval;
         let timer = {
-            let (db, mut stopped) = (db.clone(), stopped);
+            let (db, mut stopped) = (db.clone(), stopped.clone());
             actix_web::rt::spawn(async move {
                 let mut ticks = tokio::time::interval(purge_interval);
                 ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -103,10 +105,21 @@ impl Jobs {
                 }
             })
         };
-        Self {
-            stop,
-            tasks: vec![worker, usage, timer],
+        let mut tasks = vec![worker, usage, timer];
+        if state.reads.has_replicas() {
+            let (reads, mut stopped) = (state.reads.clone(), stopped.clone());
+            tasks.push(actix_web::rt::spawn(async move {
+                let mut ticks = tokio::time::interval(crate::reads::CHECK_INTERVAL);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                loop {
+                    tokio::select! {
+                        _ = ticks.tick() => reads.check().await,
+                        _ = stopped.changed() => return,
+                    }
+                }
+            }));
         }
+        Self { stop, tasks }
     }
 
     /// Stops every job once its round in progress is done.

@@ -24,6 +24,7 @@ pub mod logging;
 pub mod openapi;
 pub mod outbox_cli;
 pub mod pagination;
+pub mod reads;
 pub mod routes;
 pub mod startup;
 pub mod state;

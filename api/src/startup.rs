@@ -17,6 +17,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Config;
 use crate::jobs::Jobs;
+use crate::reads::Reads;
 use crate::routes::fallback::{self, RouteMethods};
 use crate::state::AppState;
 use crate::telemetry::{self, Metrics};
@@ -35,6 +36,13 @@ pub enum StartupError {
         /// The database URL, password redacted.
         url: String,
         /// The driver's error.
+        #[source]
+        source: sea_orm::DbErr,
+    },
+    /// A replica of `DATABASE_REPLICA_URLS` cannot be used.
+    #[error("cannot use DATABASE_REPLICA_URLS")]
+    Replicas {
+        /// Why.
         #[source]
         source: sea_orm::DbErr,
     },
@@ -101,11 +109,15 @@ pub async fn prepare(config: Config) -> Result<AppState, StartupError> {
         log::info!("applying {} pending migration(s)", pending.len());
         Migrator::up(&db, None).await.map_err(database_error)?;
     }
+    let reads = Reads::connect(db.clone(), &config, metrics.clone())
+        .await
+        .map_err(|source| StartupError::Replicas { source })?;
     let passwords = Passwords::new(config.bcrypt_cost, config.password_hash_concurrency)
         .await
         .map_err(StartupError::Passwords)?;
     Ok(AppState {
         db,
+        reads,
         jwt: Arc::new(JwtKeys::new(
             config.jwt_secret.expose_secret().as_bytes(),
             config.access_token_ttl,

@@ -1,4 +1,4 @@
-//! What every handler can reach: the pool, the configuration and the metrics.
+//! What every handler can reach: the pools, the configuration and the metrics.
 
 use std::sync::Arc;
 
@@ -8,14 +8,19 @@ use service::throttle::AuthRateLimit;
 use service::todos::ListTotals;
 
 use crate::config::Config;
+use crate::reads::Reads;
 use crate::telemetry::Metrics;
 use crate::tokens::JwtKeys;
 
 /// Shared application state, cloned cheaply into each worker.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// The instrumented connection pool.
+    /// The instrumented connection pool of the primary: every write, and
+    /// every read that does not go through [`AppState::reads`].
     pub db: DatabaseConnection,
+    /// Reads of a user's own data, spread over read replicas when there
+    /// are any (`DATABASE_REPLICA_URLS`).
+    pub reads: Reads,
     /// The configuration the server started with.
     pub config: Arc<Config>,
     /// Process-wide metrics.

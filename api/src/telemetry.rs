@@ -103,6 +103,7 @@ pub struct Metrics {
     db_slow: IntCounter,
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
+    db_reads: IntCounterVec,
     slow_query: Duration,
 }
 
@@ -159,6 +160,18 @@ impl Metrics {
         .expect("valid metric");
         let pool_max =
             IntGauge::new("db_pool_max_connections", "Pool size limit").expect("valid metric");
+        let db_reads = IntCounterVec::new(
+            Opts::new(
+                "db_reads_total",
+                "Reads of a user's data, by the database that served them",
+            ),
+            &["target"],
+        )
+        .expect("valid metric");
+        // Both series exist from the start, at 0.
+        for target in ["primary", "replica"] {
+            db_reads.with_label_values(&[target]);
+        }
         for collector in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -167,6 +180,7 @@ impl Metrics {
             Box::new(db_slow.clone()),
             Box::new(pool_connections.clone()),
             Box::new(pool_max.clone()),
+            Box::new(db_reads.clone()),
         ] {
             registry.register(collector).expect("unique metric names");
         }
@@ -179,6 +193,7 @@ impl Metrics {
             db_slow,
             pool_connections,
             pool_max,
+            db_reads,
             slow_query,
         }
     }
@@ -199,6 +214,11 @@ impl Metrics {
         }
         // Statements outside a request (start-up, background tasks) have no context.
         let _ = CONTEXT.try_with(|ctx| ctx.record_statement(info.elapsed));
+    }
+
+    /// Counts one read of a user's data served by `target` (`primary` or `replica`).
+    pub fn observe_read(&self, target: &str) {
+        self.db_reads.with_label_values(&[target]).inc();
     }
 
     /// The Prometheus text exposition, with the pool gauges read now.

@@ -21,8 +21,9 @@ pub struct TestApp {
     pub state: AppState,
     client: awc::Client,
     handle: ServerHandle,
-    // Dropped last: the database outlives the server that uses it.
-    _database: TestDb,
+    // Dropped last: the database outlives the server that uses it (`None`
+    // for a server beside another, which owns it).
+    _database: Option<TestDb>,
 }
 
 /// What the server answered.
@@ -160,10 +161,39 @@ impl TestApp {
     }
 
     async fn spawn_on(database: TestDb, adjust: impl FnOnce(&mut Config)) -> Self {
-        // The server's log, when a run asks for it (`RUST_LOG=error cargo test … -- --nocapture`).
-        let _ = env_logger::builder().is_test(true).try_init();
         let mut config = test_config(&database.url);
         adjust(&mut config);
+        Self::start(config, Some(database)).await
+    }
+
+    /// A server on a fresh, migrated PostgreSQL database (`TEST_DATABASE_URL`)
+    /// that reads from a streaming replica of it: the same database on the
+    /// replica server `replica` (`postgres://user@host:port`).
+    ///
+    /// # Panics
+    /// When `replica` is not a URL.
+    pub async fn spawn_with_replica(replica: &str, adjust: impl FnOnce(&mut Config)) -> Self {
+        let database = TestDb::fresh().await;
+        let mut url = url::Url::parse(replica).expect("the replica's URL");
+        let primary = url::Url::parse(&database.url).expect("the database's URL");
+        url.set_path(primary.path());
+        let mut config = test_config(&database.url);
+        config.replica_urls = vec![url.to_string().into()];
+        adjust(&mut config);
+        Self::start(config, Some(database)).await
+    }
+
+    /// Another server on this one's database (and replicas), as a second
+    /// instance behind a load balancer would be.
+    pub async fn spawn_beside(&self, adjust: impl FnOnce(&mut Config)) -> Self {
+        let mut config = (*self.state.config).clone();
+        adjust(&mut config);
+        Self::start(config, None).await
+    }
+
+    async fn start(config: Config, database: Option<TestDb>) -> Self {
+        // The server's log, when a run asks for it (`RUST_LOG=error cargo test … -- --nocapture`).
+        let _ = env_logger::builder().is_test(true).try_init();
         let state = api::startup::prepare(config)
             .await
             .unwrap_or_else(|e| panic!("cannot prepare the app: {e}"));

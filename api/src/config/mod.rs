@@ -61,6 +61,8 @@ pub const VARIABLES: &[&str] = &[
     "REQUIRE_VERIFIED_EMAIL",
     "ACCOUNT_DELETION_GRACE_DAYS",
     "PURGE_INTERVAL_SECS",
+    "DATABASE_REPLICA_URLS",
+    "REPLICA_MAX_LAG_MS",
 ];
 
 /// The shortest `JWT_SECRET` accepted, in bytes.
@@ -168,6 +170,10 @@ pub struct Config {
     /// How often the server purges accounts whose grace period ended, and
     /// sent mail past its retention (`PURGE_INTERVAL_SECS`).
     pub purge_interval: Duration,
+    /// PostgreSQL streaming replicas that serve reads (`DATABASE_REPLICA_URLS`).
+    pub replica_urls: Vec<DatabaseUrl>,
+    /// A replica further behind than this is not read from (`REPLICA_MAX_LAG_MS`).
+    pub replica_max_lag: Duration,
 }
 
 /// Connection-pool settings.
@@ -288,6 +294,8 @@ impl Config {
             mail: mail_settings(&get, &host)?,
             accounts: account_policy(&get)?,
             purge_interval: PURGE_INTERVAL_SECS.read_secs(&get, 3600)?,
+            replica_urls: replica_urls(&get)?,
+            replica_max_lag: Duration::from_millis(REPLICA_MAX_LAG_MS.read(&get, 1_000)?),
             host,
         })
     }
@@ -346,6 +354,28 @@ fn account_policy(
     policy.deletion_grace = chrono::Duration::days(ACCOUNT_DELETION_GRACE_DAYS.read_as(get, 7)?);
     policy.require_verified_email = parse_bool(get, "REQUIRE_VERIFIED_EMAIL", false)?;
     Ok(policy)
+}
+
+/// `DATABASE_REPLICA_URLS`: comma-separated PostgreSQL URLs, each read
+/// from only when `DATABASE_URL` is PostgreSQL too (checked at start, where
+/// the primary's engine is known).
+fn replica_urls(
+    get: &impl Fn(&'static str) -> Option<String>,
+) -> Result<Vec<DatabaseUrl>, ConfigError> {
+    list(get, "DATABASE_REPLICA_URLS")
+        .into_iter()
+        .map(|url| {
+            if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+                Ok(DatabaseUrl::from(url))
+            } else {
+                Err(invalid(
+                    "DATABASE_REPLICA_URLS",
+                    redact_url(&url),
+                    "expected postgres:// URLs of PostgreSQL streaming replicas, separated by commas",
+                ))
+            }
+        })
+        .collect()
 }
 
 /// Whether `host` names this machine only: development.

@@ -130,6 +130,7 @@ fn every_numeric_variable_is_checked_at_both_ends_of_its_range() {
         ("LIST_TOTALS_TTL_SECS", 0, 3_600),
         ("TRUSTED_PROXY_HOPS", 1, 32),
         ("MAIL_MAX_ATTEMPTS", 1, 100),
+        ("REPLICA_MAX_LAG_MS", 1, 3_600_000),
     ];
     for &(name, low, high) in ranges {
         for ok in [low, high] {
@@ -374,5 +375,30 @@ fn the_table_and_example_readers_find_what_they_should() {
         ["HOST", "PASSWORD_HASH_CONCURRENCY"]
             .map(str::to_owned)
             .into()
+    );
+}
+
+#[test]
+fn replica_urls_are_a_list_of_postgresql_urls_and_default_to_none() {
+    let cfg = config(&[]).expect("defaults");
+    assert!(cfg.replica_urls.is_empty());
+    assert_eq!(cfg.replica_max_lag, Duration::from_secs(1));
+    let cfg = config(&[(
+        "DATABASE_REPLICA_URLS",
+        " postgres://u:pw-r1-x7@r1:5432/todo, ,postgresql://r2/todo ",
+    )])
+    .expect("two replicas");
+    let urls: Vec<&str> = cfg.replica_urls.iter().map(|url| url.as_str()).collect();
+    assert_eq!(
+        urls,
+        ["postgres://u:pw-r1-x7@r1:5432/todo", "postgresql://r2/todo"]
+    );
+    assert!(!format!("{cfg:?}").contains("pw-r1-x7"));
+    let err = config(&[("DATABASE_REPLICA_URLS", "mysql://root:pw@r1/todo")])
+        .expect_err("not PostgreSQL")
+        .to_string();
+    assert!(
+        err.contains("DATABASE_REPLICA_URLS") && !err.contains("pw"),
+        "{err}"
     );
 }

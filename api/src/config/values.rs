@@ -45,6 +45,8 @@ pub(super) const MAIL_MAX_ATTEMPTS: Range = range("MAIL_MAX_ATTEMPTS", 1, 100, "
 pub(super) const ACCOUNT_DELETION_GRACE_DAYS: Range =
     range("ACCOUNT_DELETION_GRACE_DAYS", 0, 3_650, " days");
 pub(super) const PURGE_INTERVAL_SECS: Range = range("PURGE_INTERVAL_SECS", 1, 86_400, " seconds");
+pub(super) const REPLICA_MAX_LAG_MS: Range =
+    range("REPLICA_MAX_LAG_MS", 1, 3_600_000, " milliseconds");
 pub(super) const TRUSTED_PROXY_HOPS: Range = range("TRUSTED_PROXY_HOPS", 1, 32, "");
 
 pub(super) const fn range(name: &'static str, min: u64, max: u64, unit: &'static str) -> Range {

@@ -181,6 +181,12 @@ fn by_schema(name: &str, schemas: &BTreeMap<String, RefOr<Schema>>) -> Option<Va
                 pending: 0,
                 pending_names: Vec::new(),
             }),
+            replicas: Some(vec![crate::reads::ReplicaStatus {
+                name: "replica-1:5432/todo".to_owned(),
+                connected: true,
+                lag_ms: Some(12),
+                in_use: true,
+            }]),
         }),
         _ => page_of(name, schemas),
     }?;

@@ -74,6 +74,7 @@ fn not_ready(error: &ApiError) -> serde_json::Value {
             },
         },
         migrations: None,
+        replicas: None,
     })
     .unwrap_or_default()
 }

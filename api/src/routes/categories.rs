@@ -46,7 +46,11 @@ pub async fn list_categories(
     ValidQuery(query): ValidQuery<PageParams>,
 ) -> ApiResult<web::Json<Page<CategoryOut>>> {
     let page = query.request(DEFAULT_PAGE_SIZE);
-    let paged = categories::list(&state.db, auth.id, page).await?;
+    let paged = (state.reads)
+        .run(auth.id, |db| async move {
+            categories::list(&db, auth.id, page).await
+        })
+        .await?;
     Ok(web::Json(Page::new(&req, page, paged, CategoryOut::from)))
 }
 
@@ -115,7 +119,13 @@ pub async fn get_category(
     auth: Owner,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let category = CategoryOut::from(categories::get(&state.db, auth.id, id.into_inner()).await?);
+    let id = id.into_inner();
+    let category = (state.reads)
+        .run(auth.id, |db| async move {
+            categories::get(&db, auth.id, id).await
+        })
+        .await?;
+    let category = CategoryOut::from(category);
     Ok(versioned_ok(&req, category.version, &category))
 }
 

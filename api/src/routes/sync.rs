@@ -41,6 +41,10 @@ pub async fn delta_sync(
     ValidQuery(query): ValidQuery<SyncQuery>,
 ) -> ApiResult<web::Json<SyncOut>> {
     let request = query.into_request()?;
-    let batch = sync::read(&state.db, auth.id, request).await?;
+    let batch = (state.reads)
+        .run(auth.id, |db| async move {
+            sync::read(&db, auth.id, request).await
+        })
+        .await?;
     Ok(web::Json(SyncOut::from(batch)))
 }

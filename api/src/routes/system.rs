@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 
 use crate::db::pool_status;
 use crate::error::{ApiError, ErrorKind, Problem};
+use crate::reads::ReplicaStatus;
 use crate::state::AppState;
 
 /// Whether an instance serves: `ok`, or `unavailable` (readiness only).
@@ -35,6 +36,11 @@ pub struct Readiness {
     pub database: DatabaseStatus,
     /// Schema state; absent when the database cannot be read.
     pub migrations: Option<MigrationCounts>,
+    /// Each read replica (`DATABASE_REPLICA_URLS`) as of its last health
+    /// check; absent without replicas. A replica that is down or lags does
+    /// not make the instance unready: its reads go to the primary.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Vec<ReplicaStatus>>,
 }
 
 /// Readiness refused: a problem (`code` `unavailable`) whose extra members
@@ -48,6 +54,9 @@ pub struct NotReady {
     pub database: DatabaseStatus,
     /// Schema state; absent when the database cannot be read.
     pub migrations: Option<MigrationCounts>,
+    /// Each read replica as of its last health check; absent without replicas.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<Vec<ReplicaStatus>>,
 }
 
 /// Reachability and pool of the database.
@@ -103,7 +112,9 @@ pub async fn health() -> web::Json<Health> {
 ///
 /// The instance is ready to serve: the database answers and the schema is at
 /// the migration this build expects. `503` (with `Retry-After`) otherwise,
-/// with the failing check named.
+/// with the failing check named. With read replicas, each is listed with
+/// its lag and whether reads go to it; a replica down or behind does not
+/// make the instance unready, as the primary serves its reads.
 #[utoipa::path(
     security(()),
     tag = "system",
@@ -144,11 +155,13 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         latency_ms: ping.ok().map(|d| (d.as_secs_f64() * 1e5).round() / 100.0),
         pool,
     };
+    let replicas = state.reads.has_replicas().then(|| state.reads.status());
     if is_ready {
         return HttpResponse::Ok().json(Readiness {
             status: ServingStatus::Ok,
             database,
             migrations,
+            replicas,
         });
     }
     let detail = if connected {
@@ -160,6 +173,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
         problem: ApiError::new(ErrorKind::Unavailable, detail).problem(),
         database,
         migrations,
+        replicas,
     };
     HttpResponse::ServiceUnavailable()
         .content_type("application/problem+json")

@@ -42,7 +42,12 @@ pub async fn list_tags(
     ValidQuery(query): ValidQuery<PageParams>,
 ) -> ApiResult<web::Json<Page<TagOut>>> {
     let page = query.request(DEFAULT_PAGE_SIZE);
-    let paged = tags::list(&state.db, auth.id, page).await?;
+    let paged = (state.reads)
+        .run(
+            auth.id,
+            |db| async move { tags::list(&db, auth.id, page).await },
+        )
+        .await?;
     Ok(web::Json(Page::new(&req, page, paged, TagOut::from)))
 }
 

@@ -63,7 +63,7 @@ async fn an_unknown_route_is_a_problem_with_the_request_id() {
 async fn metrics_expose_requests_by_route_pattern_and_database_statements() {
     let app = TestApp::spawn().await;
     app.get("/health/ready").await.assert_status(200);
-    app.get("/api/v1/nowhere/0193").await;
+    app.get("/api/v1/nowhere/zq0193x").await;
     let res = app.get("/metrics").await;
     res.assert_status(200);
     let text = res.text();
@@ -77,13 +77,15 @@ async fn metrics_expose_requests_by_route_pattern_and_database_statements() {
         "db_pool_connections{state=\"idle\"}",
         "db_pool_connections{state=\"in_use\"}",
         "db_pool_max_connections",
+        "db_reads_total{target=\"primary\"} 0",
+        "db_reads_total{target=\"replica\"} 0",
     ] {
         assert!(
             text.contains(expected),
             "{expected} missing from /metrics:\n{text}"
         );
     }
-    assert!(!text.contains("0193"), "raw paths never become labels");
+    assert!(!text.contains("zq0193x"), "raw paths never become labels");
 }
 
 #[actix_web::test]
@@ -218,4 +220,34 @@ async fn a_statement_cut_off_half_way_leaves_the_pool_usable() {
             "the reply of another statement"
         );
     }
+}
+
+#[actix_web::test]
+async fn reads_of_users_data_are_counted_by_the_database_that_served_them() {
+    let app = TestApp::spawn().await;
+    let ada = app.signup("ada").await;
+    for path in [
+        "/api/v1/todos",
+        "/api/v1/todos/stats",
+        "/api/v1/tags",
+        "/api/v1/sync",
+    ] {
+        app.get_as(&ada, path).await.assert_status(200);
+    }
+    // Not a read of todos, categories or tags: not counted.
+    app.get_as(&ada, "/api/v1/users/me")
+        .await
+        .assert_status(200);
+    let text = app.get("/metrics").await.text();
+    assert!(
+        text.contains("db_reads_total{target=\"primary\"} 4"),
+        "{text}"
+    );
+    assert!(
+        text.contains("db_reads_total{target=\"replica\"} 0"),
+        "{text}"
+    );
+    // Without replicas, readiness lists none.
+    let ready = app.get("/health/ready").await;
+    assert!(ready.json().get("replicas").is_none());
 }

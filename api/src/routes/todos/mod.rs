@@ -117,7 +117,12 @@ pub async fn list_todos(
     ValidQuery(query): ValidQuery<TodoListQuery>,
 ) -> ApiResult<web::Json<TodoPage>> {
     let request = query.into_request()?;
-    let list = todos::list(&state.db, &state.list_totals, auth.id, &request).await?;
+    let (totals, asked) = (&state.list_totals, &request);
+    let list = (state.reads)
+        .run(auth.id, |db| async move {
+            todos::list(&db, totals, auth.id, asked).await
+        })
+        .await?;
     Ok(web::Json(match request.paging {
         Paging::Page(page) => TodoPage::paged(&req, page, list),
         Paging::Cursor(cursor) => TodoPage::walked(&req, cursor.is_some(), list),
@@ -142,7 +147,12 @@ pub async fn todo_stats(
     state: web::Data<AppState>,
     auth: Owner,
 ) -> ApiResult<web::Json<TodoStatsOut>> {
-    let stats = todos::stats(&state.db, auth.id).await?;
+    let stats = (state.reads)
+        .run(
+            auth.id,
+            |db| async move { todos::stats(&db, auth.id).await },
+        )
+        .await?;
     Ok(web::Json(stats.into()))
 }
 
@@ -168,7 +178,13 @@ pub async fn get_todo(
     auth: Owner,
     id: web::Path<Uuid>,
 ) -> ApiResult<HttpResponse> {
-    let view = todos::get(&state.db, auth.id, id.into_inner()).await?;
+    let id = id.into_inner();
+    let view = (state.reads)
+        .run(
+            auth.id,
+            |db| async move { todos::get(&db, auth.id, id).await },
+        )
+        .await?;
     let version = view.todo.version;
     Ok(versioned_ok(&req, version, &TodoOut::from(view)))
 }
@@ -325,6 +341,11 @@ pub async fn todo_history(
     auth: Owner,
     id: web::Path<Uuid>,
 ) -> ApiResult<web::Json<Vec<HistoryEntryOut>>> {
-    let rows = todos::history(&state.db, auth.id, id.into_inner()).await?;
+    let id = id.into_inner();
+    let rows = (state.reads)
+        .run(auth.id, |db| async move {
+            todos::history(&db, auth.id, id).await
+        })
+        .await?;
     Ok(web::Json(rows.into_iter().map(Into::into).collect()))
 }
