@@ -321,7 +321,17 @@ impl<DB: Database> Floating<DB, Live<DB>> {
         // dropped there, so a flush would hand the connection on with that
         // reply unread, and its next user would read it as its own. The ping
         // reads it instead, fails, and the connection is closed.
-        let released = if DB::NAME == "MySQL" {
+        //
+        // And except on SQLite: its `flush` does nothing, while the `ROLLBACK`
+        // of a dropped transaction is a command queued to the connection's
+        // worker thread. Handed on before the worker ran it, the connection
+        // still reports the transaction as open, so its next user's `BEGIN
+        // IMMEDIATE` is taken for a nested one and becomes a `SAVEPOINT`, and
+        // after the rollback a plain deferred `BEGIN`: a transaction that
+        // reads first and then fails to write with "database is locked" when
+        // another connection wrote meanwhile. The ping is a message to that
+        // worker thread (no I/O), answered after everything queued before it.
+        let released = if DB::NAME == "MySQL" || DB::NAME == "SQLite" {
             self.raw.ping().await
         } else {
             self.raw.flush().await
