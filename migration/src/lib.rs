@@ -37,6 +37,7 @@ mod m20261202_000004_create_user_state;
 mod m20261202_000005_create_rate_limits;
 mod m20261202_000006_create_idempotency_keys;
 mod m20261202_000007_add_sync_columns;
+mod m20261202_000008_add_todo_counters;
 
 /// All migrations of the service, oldest first. Append new ones at the end;
 /// never reorder, rename or edit one that has been released.
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000005_create_rate_limits::Migration),
             Box::new(m20261202_000006_create_idempotency_keys::Migration),
             Box::new(m20261202_000007_add_sync_columns::Migration),
+            Box::new(m20261202_000008_add_todo_counters::Migration),
         ]
     }
 }

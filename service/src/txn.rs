@@ -26,14 +26,21 @@
 //! A transaction takes its hold once, first, and never upgrades it: two
 //! shared holders that both wanted the exclusive lock would deadlock.
 //!
+//! A shared holder then locks the user's `user_state` row for update, the
+//! second lock of every such transaction: the triggers that count the
+//! user's todos write that row at the first todo the transaction changes,
+//! and the write sequence at its end, so shared holders of one user pass
+//! through their writes one at a time (they already committed one at a
+//! time, behind the sequence); many users still write side by side.
+//!
 //! PostgreSQL and MariaDB lock the row (`FOR SHARE` / `LOCK IN SHARE MODE`,
 //! `FOR UPDATE`). SQLite has no row locks and needs none: a write
 //! transaction there starts `IMMEDIATE` and so runs alone.
 
-use entity::user;
+use entity::{user, user_state};
 use sea_orm::sea_query::LockType;
 use sea_orm::{
-    DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait, QuerySelect,
+    DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, EntityTrait, QuerySelect,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 use uuid::Uuid;
@@ -89,6 +96,17 @@ pub async fn begin_as(
         .ok_or(ServiceError::Unauthorized("the account no longer exists"))?;
     if !may_act(&user) {
         return Err(ServiceError::Unauthorized("the account is not active"));
+    }
+    if hold == Hold::Shared && db.get_database_backend() != DbBackend::Sqlite {
+        // The triggers that count the user's todos write their `user_state`
+        // row at the first todo the transaction changes. Two shared holders
+        // taking it there, each after locking todos of its own, would
+        // deadlock; taken here, second of the two locks every write takes,
+        // it orders them (an exclusive holder is alone already).
+        user_state::Entity::find_by_id(user_id)
+            .lock(LockType::Update)
+            .one(&txn)
+            .await?;
     }
     Ok((txn, user))
 }

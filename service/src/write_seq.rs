@@ -23,11 +23,13 @@
 //!
 //! # Why last, and why an upsert
 //!
-//! The raise holds the user's `user_state` row until the commit: taken at
-//! the end, that is short (the stamps after it touch only rows the
-//! transaction has written, and so holds already). Every write transaction locks the user's row in
-//! `users` first ([`crate::txn`]), so the two locks are always taken in
-//! that order.
+//! The raise holds the user's `user_state` row until the commit. Every
+//! write transaction locks the user's row in `users` first
+//! ([`crate::txn`]), so the two locks are always taken in that order. Where
+//! the transaction may change todos (a shared hold on `users`), it locks
+//! the `user_state` row right after, since the triggers that count the
+//! user's todos write that row at the first todo changed; where it holds
+//! `users` exclusively, the raise takes it.
 //!
 //! The raise is one `INSERT INTO user_state … SELECT id, 1, now FROM users
 //! WHERE id = ? ON CONFLICT (user_id) DO UPDATE SET write_seq =
@@ -105,6 +107,11 @@ pub(crate) async fn start(conn: &impl ConnectionTrait, user_id: Uuid) -> Result<
         write_seq: 0,
         updated_at: clock::now(),
         sync_floor: 0,
+        todos_pending: 0,
+        todos_in_progress: 0,
+        todos_completed: 0,
+        todos_archived: 0,
+        todos_deleted: 0,
     };
     user_state::Entity::insert(user_state::ActiveModel::from(row))
         .exec_without_returning(conn)

@@ -103,6 +103,11 @@ pub struct TodoListQuery {
     /// Sort direction (default `desc`).
     pub sort_order: Option<SortOrder>,
     /// 1-based page number (not with `cursor`); past the last page, no items.
+    /// A page costs the rows before it: the database reads and skips
+    /// `(page - 1) × size` rows to reach it, so deep pages of a long list
+    /// are slow (page 10,000 of a list of a million reads half of it). To
+    /// walk a long list, or to reach deep into it, use `cursor` instead:
+    /// each of its pages costs the same at any depth.
     #[serde(default, deserialize_with = "crate::pagination::page_number")]
     #[param(minimum = 1)]
     pub page: Option<u64>,

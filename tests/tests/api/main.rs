@@ -30,6 +30,7 @@ mod stats;
 mod sync;
 mod system;
 mod tags;
+mod todo_counters;
 mod todo_listing;
 mod todo_plans;
 mod todo_races;

@@ -360,3 +360,66 @@ async fn the_user_state_migration_gives_every_existing_user_a_write_sequence_at_
     expected.sort_unstable();
     assert_eq!(rows, expected);
 }
+
+#[tokio::test]
+async fn the_counter_migration_counts_the_todos_already_there_and_comes_down_cleanly() {
+    use crate::schema::rows::a_todo;
+    use entity::{todo, user_state};
+    const COUNTERS: &str = "m20261202_000008_add_todo_counters";
+    let test = TestDb::fresh().await;
+    let db = &test.db;
+    Migrator::up(db, Some(steps_before(COUNTERS)))
+        .await
+        .expect("up to the counters");
+    // Alice has no `user_state` row (an account written by hand); Bob has one.
+    let alice = insert(db, a_user("alice")).await.expect("alice");
+    let bob = insert(db, a_user("bob")).await.expect("bob");
+    let states = [
+        (todo::TodoStatus::Pending, false),
+        (todo::TodoStatus::Pending, false),
+        (todo::TodoStatus::Completed, false),
+        (todo::TodoStatus::Archived, true),
+        (todo::TodoStatus::InProgress, true),
+    ];
+    for (status, deleted) in states {
+        let row = todo::Model {
+            status,
+            deleted_at: deleted.then(now),
+            ..a_todo(&alice, None)
+        };
+        insert(db, row).await.expect("alice's todo");
+    }
+    db.execute_unprepared(
+        "INSERT INTO user_state (user_id, write_seq, updated_at, sync_floor) \
+         SELECT id, 0, updated_at, 0 FROM users WHERE username = 'bob'",
+    )
+    .await
+    .expect("bob's state");
+
+    let counters = |row: user_state::Model| {
+        [
+            row.todos_pending,
+            row.todos_in_progress,
+            row.todos_completed,
+            row.todos_archived,
+            row.todos_deleted,
+        ]
+    };
+    for round in ["up", "down and up again"] {
+        if round != "up" {
+            Migrator::down(db, Some(1))
+                .await
+                .expect("down the counters");
+        }
+        Migrator::up(db, None).await.expect("up");
+        let state = |id| async move {
+            user_state::Entity::find_by_id(id)
+                .one(db)
+                .await
+                .expect("read")
+                .expect("a row")
+        };
+        assert_eq!(counters(state(alice.id).await), [2, 0, 1, 0, 2], "{round}");
+        assert_eq!(counters(state(bob.id).await), [0; 5], "{round}");
+    }
+}

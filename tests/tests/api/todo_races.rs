@@ -47,9 +47,13 @@ async fn of_two_concurrent_patches_on_one_version_exactly_one_wins() {
 }
 
 /// Holds the todo's row lock in a transaction of the test's own while a
-/// PATCH based on version 1 runs: the PATCH reads version 1, passes its
-/// check, and then waits at its `UPDATE … WHERE version = 1` until `meddle`
-/// has changed the row and committed.
+/// PATCH based on version 1 runs, and `meddle` changes the row and commits.
+/// The test's transaction locks the user's `user_state` row first, as every
+/// write of the service that may change todos does (`service::txn`), since
+/// the triggers that count todos write it: so the PATCH waits at that lock,
+/// before it reads, and then finds the row changed. (Its own `UPDATE … WHERE
+/// version = 1` refuses a version that moved after the read all the same,
+/// as the concurrent test above shows on SQLite.)
 async fn patch_racing(
     app: &TestApp,
     user: &TestUser,
@@ -60,6 +64,11 @@ async fn patch_racing(
     use sea_orm::{EntityTrait, QuerySelect, TransactionTrait};
     let id: uuid::Uuid = todo["id"].as_str().unwrap().parse().unwrap();
     let txn = app.db().begin().await.expect("begin");
+    entity::user_state::Entity::find_by_id(user.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await
+        .expect("lock the user's state");
     todos::Entity::find_by_id(id)
         .lock_exclusive()
         .one(&txn)

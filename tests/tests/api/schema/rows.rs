@@ -238,6 +238,12 @@ pub(crate) fn a_user_state(user: &user::Model) -> user_state::Model {
         write_seq: 3,
         updated_at: now(),
         sync_floor: 1,
+        // Counted by the triggers on `todos` as the user's todos arrive.
+        todos_pending: 0,
+        todos_in_progress: 0,
+        todos_completed: 0,
+        todos_archived: 0,
+        todos_deleted: 0,
     }
 }
 
@@ -306,6 +312,7 @@ impl Everything {
     /// Inserts a user named `username` and one row of each kind they own.
     pub(crate) async fn insert(db: &DatabaseConnection, username: &str) -> Self {
         let user = insert(db, a_user(username)).await.expect("user");
+        let mut user_state = insert(db, a_user_state(&user)).await.expect("user state");
         let preferences = insert(db, custom_preferences(&user)).await.expect("prefs");
         let session = insert(db, a_session(&user)).await.expect("session");
         let category = insert(db, a_category(&user, "Home"))
@@ -315,13 +322,14 @@ impl Everything {
         let todo = insert(db, a_todo(&user, Some(&category)))
             .await
             .expect("todo");
+        // The trigger on `todos` counted it.
+        user_state.todos_pending += 1;
         let link = insert(db, a_link(&todo, &tag)).await.expect("link");
         let history = insert(db, a_history_entry(&todo)).await.expect("history");
         let audit = insert(db, an_audit_entry(&user)).await.expect("audit");
         let mail = insert(db, a_mail(&user)).await.expect("mail");
         let token = insert(db, a_token(&user)).await.expect("token");
         let api_key = insert(db, an_api_key(&user)).await.expect("api key");
-        let user_state = insert(db, a_user_state(&user)).await.expect("user state");
         let rate_limit = insert(db, a_rate_limit(&user)).await.expect("rate limit");
         let idempotency_key = insert(db, an_idempotency_key(&user))
             .await
