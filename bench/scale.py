@@ -233,29 +233,69 @@ def server_db_ms(heads: dict[str, str]) -> tuple[float, int]:
 
 
 def delete_writes(engine: str, dsn: str) -> int:
-    """Deletes the rows the write measurements made; how many."""
-    stmt = f"DELETE FROM todos WHERE title LIKE '{WRITE_PREFIX} %'"
+    """Deletes the rows the write measurements made, 1000 a transaction (as a bulk
+    writes them: the rows' triggers then cost what they cost the API); how many."""
+    stmt = (f"DELETE FROM todos WHERE id IN "
+            f"(SELECT id FROM todos WHERE title LIKE '{WRITE_PREFIX} %' LIMIT {BULK})")
+    total = 0
     if engine == "postgres":
         counted = f"WITH gone AS ({stmt} RETURNING 1) SELECT count(*) FROM gone"
-        out = subprocess.run(["psql", dsn, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", counted],
-                             check=True, capture_output=True, text=True).stdout
-        return int(out.strip())
+        while True:
+            out = subprocess.run(["psql", dsn, "-v", "ON_ERROR_STOP=1", "-qAt", "-c", counted],
+                                 check=True, capture_output=True, text=True).stdout
+            total += int(out.strip())
+            if int(out.strip()) == 0:
+                return total
     conn = sqlite3.connect(dsn, timeout=60)
     conn.execute("PRAGMA foreign_keys = ON")
-    with conn:
-        n = conn.execute(stmt).rowcount
-    conn.close()
-    return n
+    while True:
+        with conn:
+            n = conn.execute(stmt).rowcount
+        total += n
+        if n == 0:
+            conn.close()
+            return total
 
 
-def wrk(script: str, url: str, args: list[str], out: Path) -> dict[str, float]:
+def quiesce(base: str, engine: str, dsn: str) -> None:
+    """Waits until the server and the database are idle.
+
+    wrk stops with requests in flight, and a statement the server gave up on may still
+    run in PostgreSQL: the next measurement must not share the machine with them, nor
+    the deletion of written rows miss a write that commits later. Idle: no pool
+    connection in use (`db_pool_connections{state="in_use"}` of `/metrics`) and, on
+    PostgreSQL, no other active statement in the database, three looks in a row.
+    """
+    url = urlparse(base)
+    quiet, deadline = 0, time.monotonic() + 600
+    while quiet < 3 and time.monotonic() < deadline:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=60)
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+        conn.close()
+        match = re.search(r'^db_pool_connections\{state="in_use"\} (\d+)', text, re.M)
+        busy = int(match[1]) if match else 0
+        if engine == "postgres":
+            out = subprocess.run(["psql", dsn, "-qAt", "-c",
+                                  "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                                  "AND backend_type = 'client backend' AND state = 'active' "
+                                  "AND pid <> pg_backend_pid()"],
+                                 check=True, capture_output=True, text=True).stdout
+            busy += int(out.strip())
+        quiet = 0 if busy else quiet + 1
+        time.sleep(0.2)
+
+
+def wrk(script: str, url: str, args: list[str], out: Path, idle) -> dict[str, float]:
     cmd = ["wrk", f"-t{env_int('THREADS', 2)}", f"-c{env_int('CONNECTIONS', 16)}",
            "--timeout", os.environ.get("WRK_TIMEOUT", "60s"), "-s", str(HERE / "wrk" / script), url, "--", *args]
     warmup = env_int("WARMUP", 2)
     if warmup:
         subprocess.run(cmd[:1] + [f"-d{warmup}s"] + cmd[1:], check=True, capture_output=True)
+        idle()
     res = subprocess.run(cmd[:1] + [f"-d{env_int('DURATION', 10)}s"] + cmd[1:], check=True,
                          capture_output=True, text=True)
+    idle()
     out.write_text(res.stdout + res.stderr)
     line = next((ln for ln in res.stdout.splitlines() if ln.startswith("WRKRESULT")), None)
     if line is None:
@@ -288,18 +328,21 @@ def cmd_measure(args: argparse.Namespace) -> None:
 
     lists = [
         ("first", "first page", f"/todos?size={PAGE_SIZE}"),
-        ("status_due", "status filter, due-date sort",
+        ("status_due", "`status=pending&sort_by=due_date`",
          f"/todos?size={PAGE_SIZE}&status=pending&sort_by=due_date"),
-        ("tag", "tag filter", f"/todos?size={PAGE_SIZE}&tag=tag-07"),
-        ("search", "one-word search", f"/todos?size={PAGE_SIZE}&search={SEARCH_WORD}"),
-        ("cursor", f"cursor page at depth {depth:,}", f"/todos?size={PAGE_SIZE}&cursor={cursor}"),
-        ("offset", "page=10000 (offset)", f"/todos?size={PAGE_SIZE}&page=10000"),
-        ("stats", "GET /todos/stats", "/todos/stats"),
+        ("tag", "`tag=tag-07`", f"/todos?size={PAGE_SIZE}&tag=tag-07"),
+        ("search", f"`search={SEARCH_WORD}`", f"/todos?size={PAGE_SIZE}&search={SEARCH_WORD}"),
+        ("cursor", f"`cursor=` at depth {depth:,}", f"/todos?size={PAGE_SIZE}&cursor={cursor}"),
+        ("offset", "`page=10000` (offset)", f"/todos?size={PAGE_SIZE}&page=10000"),
+        ("stats", "`GET /todos/stats`", "/todos/stats"),
     ]
     sorts = [(f"sort_{s}", f"sort_by={s}, page=100", f"/todos?size={PAGE_SIZE}&page=100&sort_by={s}")
              for s in SORTS]
     base = args.base.rstrip("/") + "/api/v1"
     counter = [0]
+
+    def idle() -> None:
+        quiesce(args.base, args.engine, args.dsn)
 
     def single() -> dict[str, object]:
         counter[0] += 1
@@ -329,16 +372,16 @@ def cmd_measure(args: argparse.Namespace) -> None:
 
     for key, label, path in lists + sorts:
         timed(key, label, "GET", path)
-    timed("post", "POST /todos", "POST", "/todos", single, 201)
-    timed("bulk", "POST /todos/bulk (1000)", "POST", "/todos/bulk", bulk, 201)
+    timed("post", "`POST /todos`", "POST", "/todos", single, 201)
+    timed("bulk", "`POST /todos/bulk`, 1000 items", "POST", "/todos/bulk", bulk, 201)
     print(f"  deleted {delete_writes(args.engine, args.dsn)} written rows", file=sys.stderr)
 
     for key, label, path in lists:
-        rows[key]["wrk"] = wrk("get_auth.lua", base + path, [token], out / f"wrk_{key}.txt")
+        rows[key]["wrk"] = wrk("get_auth.lua", base + path, [token], out / f"wrk_{key}.txt", idle)
         print(f"  {label}: {rows[key]['wrk']}", file=sys.stderr)
     for key, script in (("post", "scale_post.lua"), ("bulk", "scale_bulk.lua")):
         path = "/todos/bulk" if key == "bulk" else "/todos"
-        rows[key]["wrk"] = wrk(script, base + path, [token, category], out / f"wrk_{key}.txt")
+        rows[key]["wrk"] = wrk(script, base + path, [token, category], out / f"wrk_{key}.txt", idle)
         rows[key]["written"] = delete_writes(args.engine, args.dsn)
         print(f"  {rows[key]['label']}: {rows[key]['wrk']}; deleted {rows[key]['written']} written rows",
               file=sys.stderr)
@@ -369,10 +412,10 @@ def cmd_report(args: argparse.Namespace) -> None:
         first, last = by_size[sizes[0]], by_size[sizes[-1]]
         any_res = by_size[sizes[0]]
         print(f"\n### {ENGINES.get(engine, engine)}\n")
+        ratio = f" Ratio: {short(sizes[-1])} over {short(sizes[0])}." if len(sizes) > 1 else ""
         print(f"Database time from `Server-Timing` on one connection (median of {any_res['repeat']}); "
-              f"wrk at {os.environ.get('CONNECTIONS', '16')} connections, {os.environ.get('DURATION', '10')} s. "
-              f"Ratio: {short(sizes[-1])} over {short(sizes[0])}.\n")
-        head = ["request"] + [f"db ms {short(s)}" for s in sizes]
+              f"wrk at {os.environ.get('CONNECTIONS', '16')} connections, {os.environ.get('DURATION', '10')} s.{ratio}\n")
+        head = ["request (pages of 50)", "stmts"] + [f"db ms {short(s)}" for s in sizes]
         if len(sizes) > 1:
             head.append("ratio")
         for s in sizes:
@@ -384,8 +427,8 @@ def cmd_report(args: argparse.Namespace) -> None:
                 continue
             label = row["label"]
             if key == "cursor":
-                label = "cursor page at depth " + " / ".join(f"{by_size[s]['depth']:,}" for s in sizes)
-            cells = [label] + [f"{by_size[s]['rows'][key]['db_ms']:.2f}" for s in sizes]
+                label = "`cursor=` at depth " + " / ".join(f"{by_size[s]['depth']:,}" for s in sizes)
+            cells = [label, str(row["queries"])] + [f"{by_size[s]['rows'][key]['db_ms']:.1f}" for s in sizes]
             if len(sizes) > 1:
                 cells.append(f"{last['rows'][key]['db_ms'] / max(row['db_ms'], 1e-3):.1f}×")
             for s in sizes:
@@ -395,6 +438,9 @@ def cmd_report(args: argparse.Namespace) -> None:
                     continue
                 bad = int(w["non2xx"] + w["errors"])
                 note = f" ({bad} failed)" if bad else ""
+                if not w["requests"]:
+                    cells += ["none completed", f"0{note}"]
+                    continue
                 cells += [f"{w['p50_ms']:.1f} / {w['p99_ms']:.1f}", f"{w['rps']:,.1f}{note}"]
             print("| " + " | ".join(cells) + " |")
         print(f"\nEvery `sort_by` at `page=100` (size {PAGE_SIZE}), database time in ms, one connection:\n")
@@ -403,12 +449,10 @@ def cmd_report(args: argparse.Namespace) -> None:
         print("| --- |" + " ---: |" * (len(head) - 1))
         for s_key in SORTS:
             key = f"sort_{s_key}"
-            cells = [f"`{s_key}`"] + [f"{by_size[s]['rows'][key]['db_ms']:.2f}" for s in sizes]
+            cells = [f"`{s_key}`"] + [f"{by_size[s]['rows'][key]['db_ms']:.1f}" for s in sizes]
             if len(sizes) > 1:
                 cells.append(f"{last['rows'][key]['db_ms'] / max(first['rows'][key]['db_ms'], 1e-3):.1f}×")
             print("| " + " | ".join(cells) + " |")
-        print("\nStatements per request: " + ", ".join(
-            f"{row['label']} {row['queries']}" for key, row in first["rows"].items() if not key.startswith("sort_")))
 
 
 def main() -> None:

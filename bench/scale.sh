@@ -46,7 +46,11 @@ command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq pos
 if [ -z "${API_BIN:-}" ]; then
   cargo build --release -q -p api
   API_BIN="$CARGO_TARGET_DIR/release/api"
+  BUILT="built from $(git describe --always --dirty 2>/dev/null || echo 'this checkout')"
 fi
+# Every size runs the same binary, even if the build directory changes meanwhile.
+cp "$API_BIN" "$OUT/api"
+API_BIN=$OUT/api
 if curl -fs -o /dev/null "$BASE/health"; then
   echo "scale: something already answers on port $PORT (set PORT)" >&2
   exit 2
@@ -96,7 +100,8 @@ start_server() {  # engine, size, log file
     sleep 0.1
   done
   tail -20 "$3" >&2
-  exit 1
+  stop_server
+  return 1
 }
 stop_server() {
   if [ -n "$SERVER" ]; then kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; SERVER=; fi
@@ -112,18 +117,20 @@ for engine in $ENGINES; do
     t0=$(date +%s)
     echo "== $engine, $size todos" >&2
     ensure_db "$engine" "$size" kept
-    start_server "$engine" "$size" "$log"
-    if [ "$RESEED" = 1 ] || ! python3 bench/scale.py check --base "$BASE" --size "$size"; then
+    # A kept database that this server cannot start on (e.g. migrations it does not
+    # know) or that does not hold the data set is seeded afresh.
+    if [ "$RESEED" = 1 ] || ! start_server "$engine" "$size" "$log" ||
+      ! python3 bench/scale.py check --base "$BASE" --size "$size"; then
       stop_server
       ensure_db "$engine" "$size" fresh
-      start_server "$engine" "$size" "$log"
+      start_server "$engine" "$size" "$log" || exit 1
       python3 bench/scale.py seed --base "$BASE" --size "$size"
     fi
     stop_server
     t1=$(date +%s)
     settle "$engine" "$size"
     t2=$(date +%s)
-    start_server "$engine" "$size" "$log"
+    start_server "$engine" "$size" "$log" || exit 1
     python3 bench/scale.py measure --base "$BASE" --size "$size" --out "$dir" \
       --engine "$engine" --dsn "$(sql_dsn "$engine" "$size")"
     stop_server
@@ -137,7 +144,8 @@ done
   echo "# Scale benchmark, $(date -u +%FT%TZ), $(nproc) cores"
   echo
   echo "SIZES=\"$SIZES\" ENGINES=\"$ENGINES\" DURATION=$DURATION CONNECTIONS=$CONNECTIONS REPEAT=$REPEAT" \
-    "OTHERS=$OTHERS OTHER_TODOS=$OTHER_TODOS; PostgreSQL $(pg_admin 'show server_version')"
+    "OTHERS=$OTHERS OTHER_TODOS=$OTHER_TODOS; PostgreSQL $(pg_admin 'show server_version');" \
+    "server ${BUILT:-given as API_BIN}"
   python3 bench/scale.py report "$OUT"
   echo
   sed 's/^/    /' "$OUT/times.txt"
