@@ -52,6 +52,8 @@ SEARCH_WORD = "invoice"
 SEARCH_SHARE = 0.05
 MAX_DEPTH = 500_000
 PAGE_SIZE = 50
+OFFSET_PAGE = 10_000
+OFFSET_DEPTH = (OFFSET_PAGE - 1) * PAGE_SIZE + 1  # the first row of that page
 VERBS = "write review call plan fix deploy draft book buy clean update refactor test design renew check".split()
 NOUNS = ("report code team sprint bug release email flight groceries desk docs module api schema "
          "meeting notes budget backup server license roadmap contract slides").split()
@@ -333,7 +335,7 @@ def cmd_measure(args: argparse.Namespace) -> None:
         ("tag", "`tag=tag-07`", f"/todos?size={PAGE_SIZE}&tag=tag-07"),
         ("search", f"`search={SEARCH_WORD}`", f"/todos?size={PAGE_SIZE}&search={SEARCH_WORD}"),
         ("cursor", f"`cursor=` at depth {depth:,}", f"/todos?size={PAGE_SIZE}&cursor={cursor}"),
-        ("offset", "`page=10000` (offset)", f"/todos?size={PAGE_SIZE}&page=10000"),
+        ("offset", f"`page={OFFSET_PAGE}` (offset)", f"/todos?size={PAGE_SIZE}&page={OFFSET_PAGE}"),
         ("stats", "`GET /todos/stats`", "/todos/stats"),
     ]
     sorts = [(f"sort_{s}", f"sort_by={s}, page=100", f"/todos?size={PAGE_SIZE}&page=100&sort_by={s}")
@@ -354,7 +356,10 @@ def cmd_measure(args: argparse.Namespace) -> None:
         return {"items": items(counter[0], 0, BULK, [category], prefix=f"{WRITE_PREFIX} ")}
 
     result: dict[str, object] = {"engine": args.engine, "size": args.size, "total": total, "depth": depth,
-                                 "repeat": repeat, "rows": {}}
+                                 "repeat": repeat, "server": os.environ.get("SCALE_SERVER", ""),
+                                 "connections": env_int("CONNECTIONS", 16), "duration": env_int("DURATION", 10),
+                                 "measured": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                                 "rows": {}}
     rows: dict[str, dict[str, object]] = result["rows"]  # type: ignore[assignment]
 
     def timed(key: str, label: str, method: str, path: str, body=None, expected: int = 200) -> None:
@@ -401,6 +406,16 @@ def short(n: int) -> str:
     return str(n)
 
 
+def ratio_cell(key: str, first: dict, last: dict) -> str:
+    """The ratio of the database times; none where the smaller size gives no base for one."""
+    if key == "offset" and first["total"] < OFFSET_DEPTH:
+        return "— (past the end)"
+    base = first["rows"][key]["db_ms"]
+    if base < 0.1:  # below the resolution of Server-Timing
+        return "—"
+    return f"{last['rows'][key]['db_ms'] / base:.1f}×"
+
+
 def cmd_report(args: argparse.Namespace) -> None:
     out = Path(args.out)
     found: dict[str, dict[int, dict]] = {}
@@ -413,8 +428,11 @@ def cmd_report(args: argparse.Namespace) -> None:
         any_res = by_size[sizes[0]]
         print(f"\n### {ENGINES.get(engine, engine)}\n")
         ratio = f" Ratio: {short(sizes[-1])} over {short(sizes[0])}." if len(sizes) > 1 else ""
+        servers = sorted({by_size[s].get("server") or "unrecorded" for s in sizes})
+        when = ", ".join(f"{short(s)} at {by_size[s].get('measured', '?')}" for s in sizes)
         print(f"Database time from `Server-Timing` on one connection (median of {any_res['repeat']}); "
-              f"wrk at {os.environ.get('CONNECTIONS', '16')} connections, {os.environ.get('DURATION', '10')} s.{ratio}\n")
+              f"wrk at {any_res.get('connections', 16)} connections, {any_res.get('duration', 10)} s.{ratio} "
+              f"Server {' and '.join(servers)}; measured {when}.\n")
         head = ["request (pages of 50)", "stmts"] + [f"db ms {short(s)}" for s in sizes]
         if len(sizes) > 1:
             head.append("ratio")
@@ -428,9 +446,10 @@ def cmd_report(args: argparse.Namespace) -> None:
             label = row["label"]
             if key == "cursor":
                 label = "`cursor=` at depth " + " / ".join(f"{by_size[s]['depth']:,}" for s in sizes)
-            cells = [label, str(row["queries"])] + [f"{by_size[s]['rows'][key]['db_ms']:.1f}" for s in sizes]
+            stmts = [str(by_size[s]["rows"][key]["queries"]) for s in sizes]
+            cells = [label, " / ".join(dict.fromkeys(stmts)) if len(set(stmts)) > 1 else stmts[0]] + [f"{by_size[s]['rows'][key]['db_ms']:.1f}" for s in sizes]
             if len(sizes) > 1:
-                cells.append(f"{last['rows'][key]['db_ms'] / max(row['db_ms'], 1e-3):.1f}×")
+                cells.append(ratio_cell(key, first, last))
             for s in sizes:
                 w = by_size[s]["rows"][key].get("wrk")
                 if not w:
@@ -451,7 +470,7 @@ def cmd_report(args: argparse.Namespace) -> None:
             key = f"sort_{s_key}"
             cells = [f"`{s_key}`"] + [f"{by_size[s]['rows'][key]['db_ms']:.1f}" for s in sizes]
             if len(sizes) > 1:
-                cells.append(f"{last['rows'][key]['db_ms'] / max(first['rows'][key]['db_ms'], 1e-3):.1f}×")
+                cells.append(ratio_cell(key, first, last))
             print("| " + " | ".join(cells) + " |")
 
 

@@ -46,10 +46,11 @@ command -v psql >/dev/null || { apt-get update -qq && apt-get install -y -qq pos
 if [ -z "${API_BIN:-}" ]; then
   cargo build --release -q -p api
   API_BIN="$CARGO_TARGET_DIR/release/api"
-  BUILT="built from $(git describe --always --dirty 2>/dev/null || echo 'this checkout')"
+  SCALE_SERVER="built from $(git describe --always --dirty 2>/dev/null || echo 'this checkout')"
 fi
+export SCALE_SERVER=${SCALE_SERVER:-"given as API_BIN ($API_BIN)"}
 # Every size runs the same binary, even if the build directory changes meanwhile.
-cp "$API_BIN" "$OUT/api"
+[ "$API_BIN" -ef "$OUT/api" ] || cp "$API_BIN" "$OUT/api"
 API_BIN=$OUT/api
 if curl -fs -o /dev/null "$BASE/health"; then
   echo "scale: something already answers on port $PORT (set PORT)" >&2
@@ -145,7 +146,7 @@ done
   echo
   echo "SIZES=\"$SIZES\" ENGINES=\"$ENGINES\" DURATION=$DURATION CONNECTIONS=$CONNECTIONS REPEAT=$REPEAT" \
     "OTHERS=$OTHERS OTHER_TODOS=$OTHER_TODOS; PostgreSQL $(pg_admin 'show server_version');" \
-    "server ${BUILT:-given as API_BIN}"
+    "server $SCALE_SERVER"
   python3 bench/scale.py report "$OUT"
   echo
   sed 's/^/    /' "$OUT/times.txt"

@@ -38,6 +38,7 @@ mod m20261202_000005_create_rate_limits;
 mod m20261202_000006_create_idempotency_keys;
 mod m20261202_000007_add_sync_columns;
 mod m20261202_000008_add_todo_counters;
+mod m20261202_000009_count_todos_per_statement;
 
 /// All migrations of the service, oldest first. Append new ones at the end;
 /// never reorder, rename or edit one that has been released.
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_create_idempotency_keys::Migration),
             Box::new(m20261202_000007_add_sync_columns::Migration),
             Box::new(m20261202_000008_add_todo_counters::Migration),
+            Box::new(m20261202_000009_count_todos_per_statement::Migration),
         ]
     }
 }
